@@ -1,0 +1,51 @@
+# PetroStream: the two commands are `make demo` and `make test`; both set everything up.
+SHELL := /bin/bash
+BOOT_PYTHON ?= python3
+PY := .venv/bin/python
+
+.PHONY: help setup up deploy demo test test-unit status down build validate plan-aws clean
+
+help:
+	@echo "make demo      set up, start LocalStack, apply infra/, run records through the chain"
+	@echo "make test      set up and run the whole test suite (unit + integration)"
+	@echo "make up        start LocalStack (Docker if available, else host) and apply infra/"
+	@echo "make down      stop LocalStack and every process it started"
+	@echo "make status    how LocalStack runs and what is deployed"
+	@echo "make validate  terraform fmt -check and validate, offline"
+	@echo "make plan-aws  terraform plan for AWS without an account (dummy credentials)"
+
+setup:
+	@$(BOOT_PYTHON) services/setup_envs.py
+
+up: setup
+	@$(PY) -m services.cli up
+
+deploy: setup
+	@$(PY) -m services.cli deploy
+
+demo: setup
+	@$(PY) -m services.cli demo
+
+test: setup
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+test-unit: setup
+	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+status: setup
+	@$(PY) -m services.cli status
+
+down:
+	@if [ -x $(PY) ]; then $(PY) -m services.cli down; else echo "nothing set up, nothing to stop"; fi
+
+build: setup
+	@$(PY) -m services.cli build
+
+validate: setup
+	@$(PY) -m services.infra_check validate
+
+plan-aws: setup build
+	@$(PY) -m services.infra_check plan-aws
+
+clean: down
+	rm -rf .venv .venvs .state build

@@ -1,0 +1,43 @@
+# Stream processor: Kinesis -> Lambda -> Firehose. The zip is built by the project
+# (deterministically), so an unchanged function has an unchanged hash and is not redeployed.
+resource "aws_cloudwatch_log_group" "processor" {
+  name              = "/aws/lambda/${local.name}-stream-processor"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "processor" {
+  function_name    = "${local.name}-stream-processor"
+  role             = aws_iam_role.processor.arn
+  runtime          = "python3.13"
+  handler          = "handler.handler"
+  filename         = local.processor_zip
+  source_code_hash = filebase64sha256(local.processor_zip)
+  timeout          = 60
+  memory_size      = 256
+  architectures    = ["x86_64"]
+
+  environment {
+    variables = {
+      DELIVERY_STREAM_NAME = aws_kinesis_firehose_delivery_stream.raw.name
+    }
+  }
+
+  depends_on = [aws_cloudwatch_log_group.processor, aws_iam_role_policy.processor]
+}
+
+resource "aws_lambda_event_source_mapping" "processor" {
+  function_name                      = aws_lambda_function.processor.arn
+  event_source_arn                   = aws_kinesis_stream.readings.arn
+  starting_position                  = "TRIM_HORIZON"
+  batch_size                         = var.processor_batch_size
+  maximum_batching_window_in_seconds = var.processor_batching_window_seconds
+  maximum_retry_attempts             = var.processor_max_retry_attempts
+  bisect_batch_on_function_error     = true
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.processor_dlq.arn
+    }
+  }
+}

@@ -1,0 +1,15 @@
+resource "aws_kinesis_stream" "readings" {
+  name             = "${local.name}-readings"
+  shard_count      = var.stream_shard_count
+  retention_period = var.stream_retention_hours
+
+  stream_mode_details {
+    stream_mode = "PROVISIONED"
+  }
+}
+
+resource "aws_sqs_queue" "processor_dlq" {
+  name                      = "${local.name}-processor-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}

@@ -1,0 +1,1 @@
+"""Producer: replays well readings into Kinesis."""

@@ -1,0 +1,80 @@
+"""PutRecords within Kinesis limits, retrying only the entries that failed.
+
+Kinesis accepts at most 500 records and 5 MiB per PutRecords call (1 MiB per record, partition
+key included). A call can succeed while some entries fail (throttling): those, and only those,
+are sent again with exponential backoff.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_RECORDS = 500
+MAX_BYTES = 5 * 1024 * 1024
+MAX_RECORD_BYTES = 1024 * 1024
+
+
+class RecordTooLarge(ValueError):
+    """A single record (data plus partition key) exceeds Kinesis's 1 MiB limit."""
+
+
+@dataclass
+class PutSummary:
+    records: int = 0
+    bytes: int = 0
+    calls: int = 0
+    retried_entries: int = 0
+    failed: list[dict[str, Any]] = field(default_factory=list)
+
+
+def encode(record: dict[str, Any]) -> bytes:
+    return json.dumps(record, separators=(",", ":"), sort_keys=True).encode()
+
+
+def batches(entries: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """Group PutRecords entries ({Data, PartitionKey}) under the count and size limits."""
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for entry in entries:
+        entry_size = len(entry["Data"]) + len(entry["PartitionKey"].encode())
+        if entry_size > MAX_RECORD_BYTES:
+            raise RecordTooLarge(f"record for partition {entry['PartitionKey']!r} is {entry_size} bytes (limit 1 MiB)")
+        if batch and (len(batch) == MAX_RECORDS or size + entry_size > MAX_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(entry)
+        size += entry_size
+    if batch:
+        yield batch
+
+
+def put_records(
+    client: Any,
+    stream_name: str,
+    records: Iterable[dict[str, Any]],
+    partition_key: str,
+    max_attempts: int = 8,
+    base_delay: float = 0.05,
+) -> PutSummary:
+    """Send records (dicts, JSON-encoded) keyed by ``record[partition_key]``."""
+    summary = PutSummary()
+    entries = ({"Data": encode(r), "PartitionKey": str(r[partition_key])} for r in records)
+    for batch in batches(entries):
+        pending = batch
+        for attempt in range(max_attempts):
+            response = client.put_records(StreamName=stream_name, Records=pending)
+            summary.calls += 1
+            if response.get("FailedRecordCount", 0) == 0:
+                pending = []
+                break
+            pending = [e for e, r in zip(pending, response["Records"]) if "ErrorCode" in r]
+            summary.retried_entries += len(pending)
+            time.sleep(min(base_delay * 2**attempt, 2.0))
+        summary.failed += pending
+        summary.records += len(batch) - len(pending)
+        summary.bytes += sum(len(e["Data"]) for e in batch)
+    return summary

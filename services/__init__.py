@@ -1,0 +1,1 @@
+"""Local AWS for PetroStream: LocalStack (Docker or host process), Terraform, Lambda builds."""

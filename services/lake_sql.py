@@ -1,0 +1,42 @@
+"""DuckDB over the lake in S3: the local stand-in for Athena.
+
+Extensions cannot be downloaded at run time here, so httpfs is loaded from the file that the
+duckdb-extension-httpfs PyPI package ships (its version must equal DuckDB's).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import duckdb
+
+from services.errors import PetroStreamError
+
+
+def httpfs_path() -> Path:
+    import duckdb_extension_httpfs
+
+    package = Path(duckdb_extension_httpfs.__file__).parent
+    path = package / "extensions" / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"
+    if not path.exists():
+        raise PetroStreamError(
+            f"no httpfs extension for DuckDB {duckdb.__version__} in {package}",
+            "pin duckdb-extension-httpfs to the same version as duckdb (pyproject.toml)",
+        )
+    return path
+
+
+def connect(endpoint: str | None, region: str, access_key: str = "test", secret_key: str = "test") -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB that reads s3:// paths from LocalStack (``endpoint``) or from AWS (None)."""
+    con = duckdb.connect()
+    con.execute(f"LOAD '{httpfs_path()}'")
+    if endpoint is None:
+        con.execute(f"CREATE SECRET lake (TYPE s3, PROVIDER credential_chain, REGION '{region}')")
+        return con
+    url = urlparse(endpoint)
+    con.execute(
+        "CREATE SECRET lake (TYPE s3, KEY_ID ?, SECRET ?, REGION ?, ENDPOINT ?, URL_STYLE 'path', USE_SSL ?)",
+        [access_key, secret_key, region, url.netloc, url.scheme == "https"],
+    )
+    return con

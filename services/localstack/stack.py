@@ -1,0 +1,121 @@
+"""Pick how LocalStack runs: Docker if an engine answers, else a host process, or an external one."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass
+from typing import Protocol
+
+from services.errors import PetroStreamError
+from services.localstack.health import localstack_version, wait_healthy
+from services.localstack.host import HostLocalStack
+from services.settings import LOCALSTACK_VERSION, Settings
+
+
+class Stack(Protocol):
+    mode: str
+    endpoint: str
+
+    def start(self) -> str: ...
+    def stop(self) -> list[int]: ...
+    def status(self) -> str: ...
+
+
+def docker_available() -> bool:
+    """True if a Docker engine answers (the client alone is not enough)."""
+    if shutil.which("docker") is None:
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (subprocess.TimeoutExpired, OSError):
+        return False
+
+
+@dataclass
+class HostStack:
+    host: HostLocalStack
+    mode: str = "host"
+
+    @property
+    def endpoint(self) -> str:
+        return self.host.endpoint
+
+    def start(self) -> str:
+        return self.host.start()
+
+    def stop(self) -> list[int]:
+        return self.host.stop()
+
+    def status(self) -> str:
+        return self.host.status()
+
+
+@dataclass
+class DockerStack:
+    """docker-compose.yml's localstack service (Lambda in containers through the mounted socket)."""
+
+    settings: Settings
+    mode: str = "docker"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.settings.port}"
+
+    def _compose(self, *args: str) -> None:
+        result = subprocess.run(["docker", "compose", *args], cwd=self.settings.repo_root)
+        if result.returncode != 0:
+            raise PetroStreamError(f"`docker compose {' '.join(args)}` failed", "see Docker's output above")
+
+    def start(self) -> str:
+        self._compose("up", "--detach", "--wait", "localstack")
+        wait_healthy(self.endpoint, self.settings.health_timeout)
+        return self.endpoint
+
+    def stop(self) -> list[int]:
+        self._compose("down", "--remove-orphans")
+        return []
+
+    def status(self) -> str:
+        version = localstack_version(self.endpoint)
+        return f"docker LocalStack: {self.endpoint}, version {version or 'not answering'}"
+
+
+@dataclass
+class ExternalStack:
+    """A LocalStack someone else runs (LOCALSTACK_ENDPOINT): used, never started or stopped."""
+
+    settings: Settings
+    mode: str = "external"
+
+    @property
+    def endpoint(self) -> str:
+        assert self.settings.endpoint
+        return self.settings.endpoint.rstrip("/")
+
+    def start(self) -> str:
+        wait_healthy(self.endpoint, self.settings.health_timeout)
+        version = localstack_version(self.endpoint)
+        if version != LOCALSTACK_VERSION:
+            print(f"warning: LocalStack at {self.endpoint} is {version}; PetroStream is tested with {LOCALSTACK_VERSION}")
+        return self.endpoint
+
+    def stop(self) -> list[int]:
+        print(f"LocalStack at {self.endpoint} is external (LOCALSTACK_ENDPOINT): not stopping it")
+        return []
+
+    def status(self) -> str:
+        return f"external LocalStack: {self.endpoint}, version {localstack_version(self.endpoint) or 'not answering'}"
+
+
+def select(settings: Settings) -> Stack:
+    if settings.mode == "external":
+        return ExternalStack(settings)
+    if settings.mode == "docker" or (settings.mode == "auto" and docker_available()):
+        if settings.mode == "docker" and not docker_available():
+            raise PetroStreamError(
+                "PETROSTREAM_LOCALSTACK=docker but no Docker engine answers",
+                "start Docker, or use host mode (PETROSTREAM_LOCALSTACK=host)",
+            )
+        return DockerStack(settings)
+    return HostStack(HostLocalStack.default(settings))

@@ -1,0 +1,155 @@
+"""Create the three virtualenvs PetroStream needs; re-run cheaply (each is stamped with its inputs).
+
+Runs with any Python 3.8+ (it is what `make` calls before any virtualenv exists), standard
+library only. The environments:
+
+  .venv                        the project (Python 3.13, like the Lambda runtime it deploys)
+  .venvs/localstack            LocalStack 4.14.0 with its own pins, plus the process executor
+  .venvs/runtimes/python3.13   the stand-in for the Lambda python3.13 runtime: awslambdaric + boto3
+
+It also installs kinesis-mock (an npm package LocalStack would otherwise fetch on first use)
+into .venvs/localstack-libs, shared by every host-mode LocalStack instance.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = Path(os.environ.get("PETROSTREAM_STATE_DIR") or ROOT / ".state")
+LOG = STATE / "setup.log"
+LOCALSTACK_PIN = "localstack-core[runtime]==4.14.0"
+
+
+class SetupError(Exception):
+    pass
+
+
+def find_python() -> str:
+    """A Python 3.13 interpreter: $PETROSTREAM_PYTHON, python3.13 on PATH, then pyenv's versions."""
+    candidates = []
+    if os.environ.get("PETROSTREAM_PYTHON"):
+        candidates.append(os.environ["PETROSTREAM_PYTHON"])
+    candidates += [shutil.which("python3.13") or ""]
+    pyenv_root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
+    candidates += sorted(glob.glob(f"{pyenv_root}/versions/3.13*/bin/python3.13"), reverse=True)
+    candidates += ["/usr/local/bin/python3.13", "/usr/bin/python3.13"]
+    for candidate in candidates:
+        if not candidate or not Path(candidate).exists():
+            continue
+        probe = subprocess.run(
+            [candidate, "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == "3.13":
+            return candidate
+    raise SetupError(
+        "No Python 3.12+ interpreter found (PetroStream needs 3.13: LocalStack 4.14.0 needs 3.12+, "
+        "and the project and its Lambda runtime use 3.13).\n"
+        "  -> install one (`pyenv install 3.13`, `uv python install 3.13` or your OS packages), "
+        "or point PETROSTREAM_PYTHON at it."
+    )
+
+
+def _digest(*paths: Path, extra: str = "") -> str:
+    h = hashlib.sha256(extra.encode())
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if "__pycache__" in file.parts or ".egg-info" in str(file):
+                continue
+            h.update(str(file.relative_to(ROOT)).encode())
+            h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
+    with open(LOG, "a") as log:
+        log.write(f"\n$ {' '.join(cmd)}\n")
+        log.flush()
+        result = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    if result.returncode != 0:
+        tail = LOG.read_text(errors="replace").splitlines()[-25:]
+        raise SetupError(f"{what} failed (exit {result.returncode}); last lines of {LOG}:\n" + "\n".join(tail))
+
+
+def _venv(python: str, target: Path, stamp: str, install: list[list[str]], what: str) -> None:
+    stamp_file = target / ".petrostream-stamp"
+    if stamp_file.exists() and stamp_file.read_text() == stamp:
+        return
+    print(f"setup: {what} -> {target.relative_to(ROOT)}", flush=True)
+    if target.exists():
+        shutil.rmtree(target)
+    _run([python, "-m", "venv", str(target)], f"creating {target}")
+    pip = [str(target / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
+    for args in install:
+        _run(pip + args, f"installing {what}")
+    stamp_file.write_text(stamp)
+
+
+def install_kinesis_mock(localstack_python: Path, libs: Path) -> None:
+    """Install kinesis-mock with LocalStack's own installer, once, into the shared libs folder."""
+    stamp = libs / ".petrostream-stamp"
+    if stamp.exists():
+        return
+    if shutil.which("npm") is None:
+        raise SetupError("npm not found: LocalStack's Kinesis (kinesis-mock) needs Node.js and npm.\n"
+                         "  -> install Node.js 18+ with npm, then run `make setup` again.")
+    print("setup: kinesis-mock (npm) -> .venvs/localstack-libs", flush=True)
+    code = (
+        "from localstack.packages.api import InstallTarget\n"
+        "from localstack.services.kinesis.packages import kinesismock_package\n"
+        "kinesismock_package.install(target=InstallTarget.STATIC_LIBS)\n"
+        "print(kinesismock_package.get_installed_dir())\n"
+    )
+    fs_root = libs / "fs"
+    env = dict(os.environ, FILESYSTEM_ROOT=str(fs_root), OVERRIDE_IN_DOCKER="0")
+    _run([str(localstack_python), "-c", code], "installing kinesis-mock", env=env)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text("kinesis-mock\n")
+
+
+def main() -> int:
+    STATE.mkdir(parents=True, exist_ok=True)
+    try:
+        python = find_python()
+        _venv(
+            python,
+            ROOT / ".venv",
+            _digest(ROOT / "pyproject.toml", extra=python),
+            [["-e", ".[dev]"]],
+            "project environment",
+        )
+        constraints = ROOT / "services" / "localstack" / "constraints-4.14.0.txt"
+        executor = ROOT / "services" / "lambda_executor"
+        _venv(
+            python,
+            ROOT / ".venvs" / "localstack",
+            _digest(constraints, executor / "pyproject.toml", extra=python),
+            [["-c", str(constraints), LOCALSTACK_PIN], ["--no-deps", "-e", str(executor)]],
+            "LocalStack 4.14.0 (host mode)",
+        )
+        runtime_reqs = ROOT / "services" / "lambda_runtime" / "requirements-python3.13.txt"
+        _venv(
+            python,
+            ROOT / ".venvs" / "runtimes" / "python3.13",
+            _digest(runtime_reqs, extra=python),
+            [["-r", str(runtime_reqs)]],
+            "Lambda python3.13 runtime stand-in",
+        )
+        install_kinesis_mock(ROOT / ".venvs" / "localstack" / "bin" / "python", ROOT / ".venvs" / "localstack-libs")
+    except SetupError as error:
+        print(f"setup: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Apply infra/ to LocalStack with tflocal, offline, and check that what it deployed is usable.
+
+The .tf files are the same ones that go to AWS; tflocal adds its endpoint override at run time.
+Each LocalStack instance gets its own working copy (``<state>/terraform/<instance>``) with its
+own state, so the demo stack and the test stack never share Terraform state, and infra/ itself
+stays clean for `terraform plan` / `apply` against AWS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import boto3
+
+from services.errors import PetroStreamError
+from services.settings import Settings
+
+# Conventional places for a filesystem mirror; TF_PROVIDER_MIRROR overrides them.
+MIRROR_CANDIDATES = (
+    Path.home() / ".terraform.d" / "plugins",
+    Path("/usr/local/share/terraform/plugins"),
+    Path("/usr/share/terraform/plugins"),
+    Path("/opt/tf-plugins"),
+)
+AWS_PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
+
+
+def find_terraform() -> str:
+    found = os.environ.get("TERRAFORM") or shutil.which("terraform")
+    if not found:
+        raise PetroStreamError(
+            "terraform not found on PATH",
+            "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) or set TERRAFORM=/path/to/terraform",
+        )
+    return found
+
+
+def find_provider_mirror(settings: Settings) -> Path | None:
+    """The folder that holds registry.terraform.io/hashicorp/aws, or None to use the registry."""
+    if settings.provider_mirror is not None:
+        if not (settings.provider_mirror / AWS_PROVIDER).is_dir():
+            raise PetroStreamError(
+                f"TF_PROVIDER_MIRROR={settings.provider_mirror} holds no {AWS_PROVIDER}",
+                "point it at the folder that contains registry.terraform.io/ (a `terraform providers mirror` output)",
+            )
+        return settings.provider_mirror
+    for candidate in MIRROR_CANDIDATES:
+        if (candidate / AWS_PROVIDER).is_dir():
+            return candidate
+    return None
+
+
+@dataclass
+class LocalDeployment:
+    """infra/ applied to one LocalStack endpoint through tflocal."""
+
+    settings: Settings
+    endpoint: str
+    instance: str = "dev"
+
+    @property
+    def workdir(self) -> Path:
+        return self.settings.state_dir / "terraform" / self.instance
+
+    def _env(self) -> dict[str, str]:
+        host = urlparse(self.endpoint).hostname or "localhost"
+        terraform = find_terraform()
+        return {
+            **os.environ,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            # tflocal's default S3 endpoint is s3.localhost.localstack.cloud, which needs public
+            # DNS; the gateway answers path-style S3 on its own address as well.
+            "S3_HOSTNAME": host,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": self.settings.region,
+            "TF_CMD": terraform,
+            "TF_IN_AUTOMATION": "1",
+            "PATH": f"{Path(terraform).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+
+    def _sync_sources(self) -> None:
+        """Copy infra/*.tf into the working copy (stale files removed, unchanged files untouched)."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        sources = {path.name: path for path in self.settings.infra_dir.glob("*.tf")}
+        for existing in self.workdir.glob("*.tf"):
+            if existing.name not in sources and existing.name != "localstack_providers_override.tf":
+                existing.unlink()
+        for name, path in sources.items():
+            target = self.workdir / name
+            if not target.exists() or target.read_bytes() != path.read_bytes():
+                shutil.copyfile(path, target)
+
+    def _run(self, *args: str, capture: bool = False) -> str:
+        tflocal = shutil.which("tflocal") or str(Path(sys.executable).parent / "tflocal")
+        result = subprocess.run(
+            [tflocal, *args], cwd=self.workdir, env=self._env(), text=True,
+            capture_output=capture,
+        )  # fmt: skip
+        if result.returncode != 0:
+            detail = (result.stderr or "")[-3000:] if capture else "(see the output above)"
+            raise PetroStreamError(f"tflocal {args[0]} failed:\n{detail}", "fix the error Terraform reports, then run again")
+        return result.stdout or ""
+
+    def init(self) -> None:
+        self._sync_sources()
+        if (self.workdir / ".terraform" / "providers").exists() or (self.workdir / ".terraform" / "plugins").exists():
+            return
+        args = ["init", "-input=false", "-backend=true"]
+        mirror = find_provider_mirror(self.settings)
+        if mirror is not None:
+            args.append(f"-plugin-dir={mirror}")
+        self._run(*args, capture=True)
+
+    def apply(self, artifacts_dir: Path) -> dict[str, object]:
+        """Apply, then converge: LocalStack's kinesis-mock ignores tags given to CreateStream, so
+        a fresh stack can need one more apply (AddTagsToStream) before the plan is empty."""
+        self.init()
+        for attempt in range(2):
+            self._run(
+                "apply", "-auto-approve", "-input=false", "-compact-warnings",
+                "-var", "environment=local", "-var", f"region={self.settings.region}",
+                "-var", f"lambda_artifacts_dir={artifacts_dir.resolve()}",
+            )  # fmt: skip
+            has_changes, plan = self.plan(artifacts_dir)
+            if not has_changes:
+                break
+            print("terraform: LocalStack did not take every attribute on the first apply; applying again")
+        else:
+            raise PetroStreamError(f"Terraform still plans changes after two applies:\n{plan[-3000:]}", "report this as a bug")
+        outputs = self.outputs()
+        wait_functions_active(self.endpoint, self.settings.region, list(outputs["function_names"]))
+        return outputs
+
+    def plan(self, artifacts_dir: Path) -> tuple[bool, str]:
+        """(has changes, plan text): proves that applying unchanged sources again does nothing."""
+        self.init()
+        tflocal = shutil.which("tflocal") or str(Path(sys.executable).parent / "tflocal")
+        result = subprocess.run(
+            [tflocal, "plan", "-input=false", "-no-color", "-detailed-exitcode",
+             "-var", "environment=local", "-var", f"region={self.settings.region}",
+             "-var", f"lambda_artifacts_dir={artifacts_dir.resolve()}"],
+            cwd=self.workdir, env=self._env(), capture_output=True, text=True,
+        )  # fmt: skip
+        if result.returncode == 1:
+            raise PetroStreamError(f"tflocal plan failed:\n{result.stderr[-3000:]}", "fix the error Terraform reports")
+        return result.returncode == 2, result.stdout
+
+    def outputs(self) -> dict[str, object]:
+        raw = subprocess.run(
+            [find_terraform(), "output", "-json"], cwd=self.workdir, env=self._env(),
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        return {name: value["value"] for name, value in json.loads(raw or "{}").items()}
+
+    def forget_state(self) -> None:
+        """Drop the state of a LocalStack that no longer exists (a fresh start without persistence)."""
+        for name in ("terraform.tfstate", "terraform.tfstate.backup"):
+            (self.workdir / name).unlink(missing_ok=True)
+
+
+def wait_functions_active(endpoint: str, region: str, names: list[str], timeout: float = 60.0) -> None:
+    """Wait until each function leaves Pending; a Failed one is an error carrying its StateReason."""
+    client = boto3.client(
+        "lambda", endpoint_url=endpoint, region_name=region, aws_access_key_id="test", aws_secret_access_key="test"
+    )
+    deadline = time.monotonic() + timeout
+    for name in names:
+        while True:
+            config = client.get_function_configuration(FunctionName=name)
+            state = config.get("State")
+            if state == "Active":
+                break
+            if state == "Failed":
+                raise PetroStreamError(
+                    f"Lambda function {name} is in state Failed: {config.get('StateReason')} "
+                    f"({config.get('StateReasonCode')})",
+                    "in host mode run `make setup` (it builds .venvs/runtimes/python3.13); otherwise read the reason",
+                )
+            if time.monotonic() > deadline:
+                raise PetroStreamError(f"Lambda function {name} still {state} after {timeout:.0f} s", "check the LocalStack log")
+            time.sleep(0.2)

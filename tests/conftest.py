@@ -1,0 +1,97 @@
+"""Session fixtures: one LocalStack for the suite, and the project's Terraform applied to it.
+
+Which LocalStack: LOCALSTACK_ENDPOINT if set (an already-running one); otherwise the
+testcontainers LocalStack module where a Docker engine answers; otherwise a host-mode instance
+of our own on a free port with a private state folder, so the suite never touches the demo stack.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+
+from services.localstack.host import HostLocalStack, free_port, marked_processes, read_env_file
+from services.localstack.stack import docker_available
+from services.settings import LOCALSTACK_IMAGE, Settings
+
+REGION = "us-east-1"
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalStackUnderTest:
+    endpoint: str
+    mode: str
+    host: HostLocalStack | None = None
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return dataclasses.replace(Settings.from_env(), state_dir=tmp_path_factory.mktemp("state"), region=REGION)
+
+
+@pytest.fixture(scope="session")
+def localstack(settings: Settings) -> Iterator[LocalStackUnderTest]:
+    if os.environ.get("LOCALSTACK_ENDPOINT"):
+        yield LocalStackUnderTest(os.environ["LOCALSTACK_ENDPOINT"].rstrip("/"), "external")
+        return
+    if docker_available():
+        from testcontainers.localstack import LocalStackContainer
+
+        container = LocalStackContainer(image=LOCALSTACK_IMAGE).with_volume_mapping(
+            "/var/run/docker.sock", "/var/run/docker.sock", "rw"
+        )
+        for key, value in read_env_file().items():
+            container = container.with_env(key, value)
+        with container:
+            yield LocalStackUnderTest(container.get_url(), "docker")
+        return
+    host = HostLocalStack(settings, settings.state_dir / "localstack", free_port())
+    host.start()
+    try:
+        yield LocalStackUnderTest(host.endpoint, "host", host)
+    finally:
+        host.stop()
+        assert marked_processes(host.state_dir) == [], "processes of the test LocalStack outlived its stop"
+
+
+@pytest.fixture(scope="session")
+def aws(localstack: LocalStackUnderTest) -> Callable[[str], object]:
+    """Factory of boto3 clients bound to the LocalStack under test."""
+
+    def client(service: str):
+        return boto3.client(
+            service,
+            endpoint_url=localstack.endpoint,
+            region_name=REGION,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    return client
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from services import lambda_build
+
+    out = tmp_path_factory.mktemp("lambda-zips")
+    lambda_build.build_all(out_dir=out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def deployment(settings: Settings, localstack: LocalStackUnderTest):
+    from services.terraform import LocalDeployment
+
+    return LocalDeployment(settings, localstack.endpoint, instance="test")
+
+
+@pytest.fixture(scope="session")
+def deployed(deployment, artifacts_dir: Path) -> dict:
+    """infra/ applied to the LocalStack under test, exactly as `make up` applies it."""
+    return deployment.apply(artifacts_dir)

@@ -1,0 +1,7 @@
+import time
+
+
+def handler(event, context):
+    print("going to sleep")
+    time.sleep(event.get("seconds", 30))
+    return "woke up"
