@@ -1,0 +1,81 @@
+"""Host mode's promises: a stop leaves no process behind, and a taken port is a clear error.
+
+These start host-mode instances of their own (whatever mode the rest of the suite uses), since
+host mode is what machines without Docker, and CI, rely on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import uuid
+
+import boto3
+import pytest
+
+from services import lambda_build
+from services.errors import PetroStreamError
+from services.localstack.host import HostLocalStack, free_port, marked_processes, port_in_use
+
+pytestmark = pytest.mark.integration
+
+
+def _client(endpoint: str, service: str):
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def instance(settings, tmp_path):
+    host = HostLocalStack(dataclasses.replace(settings, state_dir=tmp_path), tmp_path / "ls", free_port())
+    yield host
+    host.stop()
+
+
+def test_stop_ends_localstack_kinesis_mock_and_function_processes(instance, tmp_path):
+    endpoint = instance.start()
+    kinesis = _client(endpoint, "kinesis")
+    kinesis.create_stream(StreamName="s", ShardCount=1)  # starts kinesis-mock (node)
+    kinesis.get_waiter("stream_exists").wait(StreamName="s", WaiterConfig={"Delay": 0.5, "MaxAttempts": 60})
+    role = _client(endpoint, "iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({}))["Role"]["Arn"]
+    built = lambda_build.build(lambda_build.REPO_ROOT / "tests" / "functions" / "echo", tmp_path / "zips")
+    lam = _client(endpoint, "lambda")
+    lam.create_function(FunctionName="f", Runtime="python3.13", Handler="handler.handler", Role=role, Code={"ZipFile": built.path.read_bytes()})
+    lam.get_waiter("function_active_v2").wait(FunctionName="f", WaiterConfig={"Delay": 0.5, "MaxAttempts": 60})
+    assert "FunctionError" not in lam.invoke(FunctionName="f", Payload=b"{}")
+
+    function_pids = [int(p.read_text()) for p in (instance.lambda_state_dir / "pids").glob("*.pid")]
+    running = marked_processes(instance.state_dir)
+    commands = [open(f"/proc/{pid}/cmdline", "rb").read() for pid in running]
+    assert function_pids, "the invoke should have started a function process"
+    assert any(b"node" in c for c in commands), "kinesis-mock should be running under node"
+
+    instance.stop()
+    assert marked_processes(instance.state_dir) == []
+    assert [pid for pid in function_pids if _alive(pid)] == []
+    assert not port_in_use(instance.port)
+    assert instance.pid() is None
+
+
+def test_taken_port_is_a_clear_error(instance, settings, tmp_path):
+    instance.start()
+    other = HostLocalStack(settings, tmp_path / "other", instance.port)
+    with pytest.raises(PetroStreamError) as error:
+        other.start()
+    assert f"port {instance.port} is taken by a LocalStack 4.14.0" in str(error.value)
+    assert "LOCALSTACK_PORT" in error.value.hint
+
+
+def test_starting_twice_reuses_the_running_instance(instance):
+    instance.start()
+    pid = instance.pid()
+    instance.start()
+    assert instance.pid() == pid
