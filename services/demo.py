@@ -11,9 +11,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import boto3
-
 from producer.kinesis_writer import put_records
+from services import local_aws
 from services.errors import PetroStreamError
 from services.lake_sql import connect
 
@@ -62,9 +61,7 @@ def count_in_raw(endpoint: str | None, region: str, bucket: str, raw_prefix: str
 
 def run_chain(endpoint: str, region: str, outputs: dict, count: int = 1000, wells: int = 5, timeout: float = 180.0) -> ChainResult:
     run_id = uuid.uuid4().hex[:12]
-    kinesis = boto3.client(
-        "kinesis", endpoint_url=endpoint, region_name=region, aws_access_key_id="test", aws_secret_access_key="test"
-    )
+    kinesis = local_aws.client("kinesis", endpoint, region)
     started = time.monotonic()
     summary = put_records(kinesis, outputs["stream_name"], demo_records(count, wells, run_id), "well_id")
     if summary.failed:

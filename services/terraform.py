@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-import boto3
-
+from services import local_aws
 from services.errors import PetroStreamError
 from services.settings import Settings
 
@@ -169,9 +168,7 @@ class LocalDeployment:
 
 def wait_functions_active(endpoint: str, region: str, names: list[str], timeout: float = 60.0) -> None:
     """Wait until each function leaves Pending; a Failed one is an error carrying its StateReason."""
-    client = boto3.client(
-        "lambda", endpoint_url=endpoint, region_name=region, aws_access_key_id="test", aws_secret_access_key="test"
-    )
+    client = local_aws.client("lambda", endpoint, region)
     deadline = time.monotonic() + timeout
     for name in names:
         while True:

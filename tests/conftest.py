@@ -12,9 +12,9 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 
+from services import local_aws
 from services.localstack.host import HostLocalStack, free_port, marked_processes, read_env_file
 from services.localstack.stack import docker_available
 from services.settings import LOCALSTACK_IMAGE, Settings
@@ -64,13 +64,7 @@ def aws(localstack: LocalStackUnderTest) -> Callable[[str], object]:
     """Factory of boto3 clients bound to the LocalStack under test."""
 
     def client(service: str):
-        return boto3.client(
-            service,
-            endpoint_url=localstack.endpoint,
-            region_name=REGION,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
+        return local_aws.client(service, localstack.endpoint, REGION)
 
     return client
 

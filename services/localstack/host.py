@@ -87,10 +87,9 @@ class HostLocalStack:
         """The pid from the pid file, if that process is still alive."""
         try:
             pid = int(self.pid_file.read_text().strip())
-            os.kill(pid, 0)
-            return pid
-        except (FileNotFoundError, ValueError, ProcessLookupError):
+        except (FileNotFoundError, ValueError):
             return None
+        return pid if pid_alive(pid) else None
 
     def environment(self) -> dict[str, str]:
         fs_root = self.state_dir / "fs"
@@ -191,6 +190,14 @@ class HostLocalStack:
             return f"host LocalStack ({self.state_dir}): stopped"
         version = localstack_version(self.endpoint) or "not answering"
         return f"host LocalStack ({self.state_dir}): pid {pid}, {self.endpoint}, version {version}"
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def marked_processes(state_dir: Path) -> list[int]:

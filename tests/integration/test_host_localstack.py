@@ -8,29 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import uuid
 
-import boto3
 import pytest
 
-from services import lambda_build
+from services import lambda_build, local_aws
 from services.errors import PetroStreamError
-from services.localstack.host import HostLocalStack, free_port, marked_processes, port_in_use
+from services.localstack.host import HostLocalStack, free_port, marked_processes, pid_alive, port_in_use
 
 pytestmark = pytest.mark.integration
-
-
-def _client(endpoint: str, service: str):
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 @pytest.fixture
@@ -42,12 +27,12 @@ def instance(settings, tmp_path):
 
 def test_stop_ends_localstack_kinesis_mock_and_function_processes(instance, tmp_path):
     endpoint = instance.start()
-    kinesis = _client(endpoint, "kinesis")
+    kinesis = local_aws.client("kinesis", endpoint, "us-east-1")
     kinesis.create_stream(StreamName="s", ShardCount=1)  # starts kinesis-mock (node)
     kinesis.get_waiter("stream_exists").wait(StreamName="s", WaiterConfig={"Delay": 0.5, "MaxAttempts": 60})
-    role = _client(endpoint, "iam").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({}))["Role"]["Arn"]
+    role = local_aws.client("iam", endpoint, "us-east-1").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({}))["Role"]["Arn"]
     built = lambda_build.build(lambda_build.REPO_ROOT / "tests" / "functions" / "echo", tmp_path / "zips")
-    lam = _client(endpoint, "lambda")
+    lam = local_aws.client("lambda", endpoint, "us-east-1")
     lam.create_function(FunctionName="f", Runtime="python3.13", Handler="handler.handler", Role=role, Code={"ZipFile": built.path.read_bytes()})
     lam.get_waiter("function_active_v2").wait(FunctionName="f", WaiterConfig={"Delay": 0.5, "MaxAttempts": 60})
     assert "FunctionError" not in lam.invoke(FunctionName="f", Payload=b"{}")
@@ -60,7 +45,7 @@ def test_stop_ends_localstack_kinesis_mock_and_function_processes(instance, tmp_
 
     instance.stop()
     assert marked_processes(instance.state_dir) == []
-    assert [pid for pid in function_pids if _alive(pid)] == []
+    assert [pid for pid in function_pids if pid_alive(pid)] == []
     assert not port_in_use(instance.port)
     assert instance.pid() is None
 
