@@ -37,9 +37,14 @@ data "aws_iam_policy_document" "processor" {
     resources = [aws_kinesis_firehose_delivery_stream.raw.arn]
   }
   statement {
-    sid       = "DeadLetter"
+    sid       = "DeadLetterAndAlerts"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.processor_dlq.arn]
+    resources = [aws_sqs_queue.processor_dlq.arn, aws_sqs_queue.alerts.arn]
+  }
+  statement {
+    sid       = "Quarantine"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/${local.zones.quarantine}*"]
   }
   statement {
     sid       = "Logs"

@@ -15,7 +15,32 @@ output "delivery_stream_name" {
 }
 
 output "function_names" {
-  value = [aws_lambda_function.processor.function_name]
+  value = [aws_lambda_function.processor.function_name, aws_lambda_function.builder.function_name]
+}
+
+output "zones" {
+  description = "Prefix of each lake zone (from pipeline/lake.json)."
+  value       = local.zones
+}
+
+output "alerts_queue_url" {
+  value = aws_sqs_queue.alerts.url
+}
+
+output "raw_objects_queue_url" {
+  value = aws_sqs_queue.raw_objects.url
+}
+
+output "builder_dead_letter_queue_url" {
+  value = aws_sqs_queue.raw_objects_dlq.url
+}
+
+output "athena_workgroup" {
+  value = var.enable_athena ? aws_athena_workgroup.lake[0].name : null
+}
+
+output "glue_database" {
+  value = var.enable_athena ? aws_glue_catalog_database.lake[0].name : null
 }
 
 output "dead_letter_queue_url" {

@@ -13,3 +13,10 @@ resource "aws_sqs_queue" "processor_dlq" {
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
 }
+
+# Anomaly alerts from the stream processor (one message per well and detector per batch).
+resource "aws_sqs_queue" "alerts" {
+  name                      = "${local.name}-anomaly-alerts"
+  message_retention_seconds = 345600
+  sqs_managed_sse_enabled   = true
+}

@@ -28,8 +28,9 @@ variable "lambda_artifacts_dir" {
 }
 
 variable "stream_shard_count" {
-  type    = number
-  default = 1
+  description = "Shards of the readings stream (partition key: well id). LocalStack's kinesis-mock slows down with the records stored per shard, so more shards also keep local runs fast."
+  type        = number
+  default     = 4
 }
 
 variable "stream_retention_hours" {
@@ -68,4 +69,33 @@ variable "firehose_buffering_mib" {
 variable "log_retention_days" {
   type    = number
   default = 14
+}
+
+variable "pipeline_dir" {
+  description = "The pipeline/ folder: schema.json (Glue columns), lake.json (zone prefixes) and sql/ (Athena named queries)."
+  type        = string
+  default     = "../pipeline"
+}
+
+variable "enable_athena" {
+  description = "Create the Glue catalog, the Athena workgroup and the named queries (AWS only: LocalStack's free edition has neither)."
+  type        = bool
+  default     = true
+}
+
+variable "builder_reserved_concurrency" {
+  description = "Concurrent curated builds. 1 serialises the read-merge-write of a partition; set -1 (unreserved) only where the account's concurrency quota is too small to reserve any."
+  type        = number
+  default     = 1
+}
+
+variable "builder_batch_size" {
+  description = "Raw-object notifications per curated build."
+  type        = number
+  default     = 50
+}
+
+variable "builder_batching_window_seconds" {
+  type    = number
+  default = 2
 }

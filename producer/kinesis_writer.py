@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,9 +59,15 @@ def put_records(
     partition_key: str,
     max_attempts: int = 8,
     base_delay: float = 0.05,
+    on_batch: Callable[[int], None] | None = None,
+    summary: PutSummary | None = None,
 ) -> PutSummary:
-    """Send records (dicts, JSON-encoded) keyed by ``record[partition_key]``."""
-    summary = PutSummary()
+    """Send records (dicts, JSON-encoded) keyed by ``record[partition_key]``.
+
+    ``on_batch`` is told how many records each PutRecords batch carried (for a progress bar);
+    passing ``summary`` accumulates several calls into one.
+    """
+    summary = summary if summary is not None else PutSummary()
     entries = ({"Data": encode(r), "PartitionKey": str(r[partition_key])} for r in records)
     for batch in batches(entries):
         pending = batch
@@ -77,4 +83,6 @@ def put_records(
         summary.failed += pending
         summary.records += len(batch) - len(pending)
         summary.bytes += sum(len(e["Data"]) for e in batch)
+        if on_batch is not None:
+            on_batch(len(batch))
     return summary

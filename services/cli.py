@@ -1,6 +1,8 @@
-"""`petrostream` command line: up, deploy, demo, status, down, build.
+"""`petrostream` command line: up, deploy, demo, generate, produce, build-lake, query, status, down, build.
 
-Exit codes: 0 success, 1 the demo's count did not match, 2 a set-up problem (message says what to do).
+Exit codes: 0 success; 1 the demo's lake did not hold every reading exactly once, or a replay
+left records unsent; 2 a set-up problem or bad input (the message says what to do, and names
+the file, row and column for a bad input file).
 """
 
 from __future__ import annotations
@@ -72,9 +74,21 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("up", help="start LocalStack (docker or host) and apply infra/")
     sub.add_parser("deploy", help="build Lambda zips and apply infra/ to a running LocalStack")
-    demo = sub.add_parser("demo", help="up, then put N records through the chain and count them with DuckDB")
-    demo.add_argument("--records", type=int, default=int(os.environ.get("DEMO_RECORDS", "1000")))
-    demo.add_argument("--wells", type=int, default=5)
+    demo = sub.add_parser("demo", help="up, replay a synthetic 3W dataset through the pipeline, show curated and gold")
+    demo.add_argument("--wells", type=int, default=int(os.environ.get("DEMO_WELLS", "6")))
+    demo.add_argument("--instances-per-well", type=int, default=3)
+    generate_cmd = sub.add_parser("generate", help="write the synthetic 3W dataset (3W 2.0 layout) to a folder")
+    generate_cmd.add_argument("folder", type=Path)
+    generate_cmd.add_argument("--wells", type=int, default=6)
+    generate_cmd.add_argument("--instances-per-well", type=int, default=3)
+    generate_cmd.add_argument("--minutes", type=int, default=30)
+    generate_cmd.add_argument("--seed", type=int, default=3)
+    produce = sub.add_parser("produce", help="replay a 3W dataset folder (real or synthetic) into the deployed stream")
+    produce.add_argument("folder", type=Path, help="3W dataset: <class>/*.parquet (release 2) or <class>/*.csv (release 1)")
+    produce.add_argument("--speed", type=float, default=None, help="replay at real time x SPEED (default: as fast as the stream takes it)")
+    sub.add_parser("build-lake", help="rebuild curated and gold from every raw object (idempotent)")
+    query = sub.add_parser("query", help="run a named query (pipeline/sql) or ad-hoc Athena SQL on the local lake with DuckDB")
+    query.add_argument("sql", nargs="?", help="a query name or SQL text; omit to list the named queries")
     sub.add_parser("status", help="show how LocalStack runs and what is deployed")
     sub.add_parser("down", help="stop LocalStack and every process it started")
     sub.add_parser("build", help="build the Lambda zips (deterministic)")
@@ -92,7 +106,19 @@ def main(argv: list[str] | None = None) -> int:
             _, outputs = up(settings)
             _print_outputs(outputs)
         elif args.command == "demo":
-            return _demo(settings, args.records, args.wells)
+            return _demo(settings, args.wells, args.instances_per_well)
+        elif args.command == "generate":
+            from producer.synthetic import SyntheticSpec, generate, write_dataset
+
+            spec = SyntheticSpec(wells=args.wells, instances_per_well=args.instances_per_well, instance_minutes=args.minutes, seed=args.seed)
+            paths = write_dataset(generate(spec), args.folder)
+            print(f"wrote {len(paths)} files ({spec.wells} wells, {len(paths) * spec.instance_minutes * 60} readings) under {args.folder}")
+        elif args.command == "produce":
+            return _produce(settings, args.folder, args.speed)
+        elif args.command == "build-lake":
+            _build_lake(settings)
+        elif args.command == "query":
+            _query(settings, args.sql)
         elif args.command == "status":
             stack = select(settings)
             print(stack.status())
@@ -109,23 +135,128 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _demo(settings: Settings, records: int, wells: int) -> int:
-    from services.demo import run_chain
+def _deployed(settings: Settings) -> tuple[Stack, dict]:
+    """The running stack and its Terraform outputs, or a clear error saying to run `make up`."""
+    stack = select(settings)
+    outputs_file = _outputs_file(settings, _instance(stack))
+    if not outputs_file.exists():
+        raise PetroStreamError("nothing is deployed yet", "run `make up` (or `make demo`) first")
+    return stack, json.loads(outputs_file.read_text())
+
+
+def _progress(total_label: str):
+    """A tqdm bar fed by the producer's batch callback."""
+    from tqdm import tqdm
+
+    bar: dict[str, object] = {}
+
+    def start(total: int) -> None:
+        bar["bar"] = tqdm(total=total, unit="rec", desc=total_label, unit_scale=True, leave=True)
+
+    def advance(count: int) -> None:
+        bar["bar"].update(count)  # type: ignore[attr-defined]
+
+    def close() -> None:
+        if "bar" in bar:
+            bar["bar"].close()  # type: ignore[attr-defined]
+
+    return start, advance, close
+
+
+def _produce(settings: Settings, folder: Path, speed: float | None) -> int:
+    from producer.replay import replay
+    from producer.threew import InputFileError
+    from services import local_aws
+
+    stack, outputs = _deployed(settings)
+    start, advance, close = _progress("replay")
+    try:
+        kinesis = local_aws.client("kinesis", stack.endpoint, settings.region)
+        result = replay(kinesis, outputs["stream_name"], folder, speed=speed, progress=advance, on_start=start)
+    except InputFileError as error:
+        raise PetroStreamError(str(error), "fix or remove the file; see the README, 3W data") from error
+    finally:
+        close()
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(result.describe())
+    return 1 if result.summary.failed else 0
+
+
+def _build_lake(settings: Settings) -> None:
+    from pipeline import layout
+    from pipeline.lake_store import S3Store, build_from_raw
+    from services import local_aws
+
+    stack, outputs = _deployed(settings)
+    store = S3Store(local_aws.client("s3", stack.endpoint, settings.region), outputs["lake_bucket"])
+    keys = store.keys(layout.prefix("raw"))
+    started = time.monotonic()
+    output = build_from_raw(store, keys)
+    print(f"build-lake: {len(keys)} raw objects -> {output.curated_rows} curated rows in {len(output.partitions)} partitions in {time.monotonic() - started:.1f} s")
+
+
+def lake_connection(settings: Settings):
+    """DuckDB with views named like the Glue tables over the deployed lake."""
+    from pipeline.queries import create_views
+    from services.lake_sql import connect
+
+    stack, outputs = _deployed(settings)
+    con = connect(stack.endpoint, settings.region)
+    create_views(con, f"s3://{outputs['lake_bucket']}")
+    return con
+
+
+def _query(settings: Settings, sql: str | None) -> None:
+    from pipeline.queries import athena_sql, names, run
+
+    if not sql:
+        for name in names():
+            print(f"{name:32} {athena_sql(name).splitlines()[0].lstrip('- ')}")
+        return
+    con = lake_connection(settings)
+    try:
+        print(run(con, sql).df().to_string(index=False))
+    except Exception as error:
+        raise PetroStreamError(f"query failed: {error}", "`petrostream query` lists the named queries; tables: curated_readings, gold_well_hourly, gold_class_hourly, raw_readings") from error
+
+
+def _demo(settings: Settings, wells: int, instances_per_well: int) -> int:
+    from pipeline.queries import create_views, run
+    from producer.synthetic import SyntheticSpec
+    from services.demo import ensure_dataset, run_chain
+    from services.lake_sql import connect
 
     stack, outputs = up(settings)
     _print_outputs(outputs)
-    print(f"demo: putting {records} records from {wells} wells into {outputs['stream_name']} ...")
-    result = run_chain(stack.endpoint, settings.region, outputs, count=records, wells=wells)
+    spec = SyntheticSpec(wells=wells, instances_per_well=instances_per_well)
+    dataset = ensure_dataset(settings.state_dir / "data" / f"synthetic-{wells}x{instances_per_well}", spec)
+    print(f"demo: replaying the synthetic 3W dataset in {dataset} into {outputs['stream_name']} ...")
+    start, advance, close = _progress("replay")
+    try:
+        result = run_chain(stack.endpoint, settings.region, outputs, dataset, progress=advance, on_start=start)
+    finally:
+        close()
+    print(result.replay.describe())
+    expected = len(set(result.replay.event_ids))
     print(
-        f"demo: run {result.run_id}: put {result.sent} records into Kinesis; DuckDB counted "
-        f"{result.counted} rows ({result.distinct} distinct) in s3://{outputs['lake_bucket']}/{outputs['raw_prefix']} "
-        f"after {result.seconds:.1f} s"
+        f"demo: {result.raw_rows} rows of this run in raw; {result.curated_rows} of {expected} readings in curated "
+        f"(s3://{outputs['lake_bucket']}/curated/) {result.seconds:.1f} s after the replay began"
     )
-    print("LocalStack keeps running for you to explore. Stop everything with: make down")
-    if result.counted != result.sent or result.distinct != result.sent:
-        print(f"demo: FAILED: expected exactly {result.sent}", file=sys.stderr)
+    con = connect(stack.endpoint, settings.region)
+    create_views(con, f"s3://{outputs['lake_bucket']}")
+    for name in ("anomalies_per_hour", "time_to_first_flag", "top_wells_by_anomaly_rate"):
+        print(f"\n== {name} (curated/gold, DuckDB) ==")
+        print(run(con, name).df().to_string(index=False))
+    from services import plots
+
+    written = plots.write_all(con, settings.state_dir / "plots")
+    print("\ndemo: plots written:\n  " + "\n  ".join(str(p) for p in written))
+    print("LocalStack keeps running for you to explore (`make query`, notebooks/). Stop everything with: make down")
+    if result.curated_rows != expected:
+        print(f"demo: FAILED: expected all {expected} readings in curated exactly once", file=sys.stderr)
         return 1
-    print(f"demo: OK, exactly {result.sent} records counted back")
+    print(f"demo: OK, all {expected} readings are in curated exactly once")
     return 0
 
 

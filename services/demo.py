@@ -1,17 +1,22 @@
-"""The end-to-end slice: records into Kinesis, through the Lambda and Firehose, counted back by DuckDB.
+"""The end-to-end run: a synthetic 3W dataset replayed through the deployed pipeline into the lake.
 
-Each run tags its records with a fresh run id and counts only those, so running the demo again
-on the same stack still expects exactly N.
+Producer -> Kinesis -> stream processor -> Firehose -> raw -> curated builder -> curated + gold,
+then checked with DuckDB: every reading of the dataset must be in curated exactly once. The
+dataset is deterministic and event ids derive from well and time, so running it again on the
+same stack re-sends the same readings and the lake still holds each one once.
 """
 
 from __future__ import annotations
 
 import time
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-from producer.kinesis_writer import put_records
+from pipeline import layout
+from producer.replay import ReplayResult, replay
+from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws
 from services.errors import PetroStreamError
 from services.lake_sql import connect
@@ -19,58 +24,64 @@ from services.lake_sql import connect
 
 @dataclass(frozen=True)
 class ChainResult:
-    run_id: str
-    sent: int
-    counted: int
-    distinct: int
+    replay: ReplayResult
+    raw_rows: int  # rows of this run in raw (a retried batch can add more than one per reading)
+    curated_rows: int  # distinct readings of the dataset in curated
     seconds: float
 
 
-def demo_records(count: int, wells: int, run_id: str) -> list[dict[str, object]]:
-    """Minimal readings: enough to follow records through the chain (the real schema comes later)."""
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    return [
-        {
-            "event_id": f"{run_id}-{i:07d}",
-            "run_id": run_id,
-            "well_id": f"WELL-{i % wells + 1:05d}",
-            "event_time": (start + timedelta(seconds=i // wells)).isoformat(),
-            "seq": i,
-        }
-        for i in range(count)
-    ]
+def ensure_dataset(root: Path, spec: SyntheticSpec) -> Path:
+    """Write the synthetic dataset once (it is deterministic: same spec, same files)."""
+    marker = root / f".spec-{abs(hash(repr(spec))) % 10**8}"
+    if not marker.exists():
+        write_dataset(generate(spec), root)
+        marker.write_text(repr(spec))
+    return root
 
 
-def count_in_raw(endpoint: str | None, region: str, bucket: str, raw_prefix: str, run_id: str) -> tuple[int, int]:
-    """(rows, distinct event ids) of one run in the raw zone, read straight from S3 by DuckDB."""
+def lake_counts(endpoint: str | None, region: str, bucket: str, run_id: str, event_ids: list[str]) -> tuple[int, int]:
+    """(rows of run_id in raw, distinct event_ids of the dataset in curated), read by DuckDB from S3."""
     con = connect(endpoint, region)
     try:
-        row = con.execute(
-            "SELECT count(*), count(DISTINCT event_id) FROM read_json(?, format='newline_delimited', "
-            "columns={'event_id': 'VARCHAR', 'run_id': 'VARCHAR'}) WHERE run_id = ?",
-            [f"s3://{bucket}/{raw_prefix}**", run_id],
-        ).fetchone()
-    except Exception as error:  # DuckDB raises IOException when no object exists yet
-        if "No files found" in str(error):
-            return 0, 0
-        raise
+        con.execute("CREATE TEMP TABLE wanted (event_id VARCHAR)")
+        con.execute("INSERT INTO wanted SELECT unnest(?::VARCHAR[])", [event_ids])
+        raw = _count(con, f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('raw')}**', format='newline_delimited', "
+                          f"columns={{'run_id': 'VARCHAR'}}) WHERE run_id = ?", [run_id])  # fmt: skip
+        curated = _count(con, f"SELECT count(DISTINCT event_id) FROM read_parquet('s3://{bucket}/{layout.prefix('curated')}**/*.parquet') "
+                              "WHERE event_id IN (SELECT event_id FROM wanted)")  # fmt: skip
     finally:
         con.close()
-    return int(row[0]), int(row[1])
+    return raw, curated
 
 
-def run_chain(endpoint: str, region: str, outputs: dict, count: int = 1000, wells: int = 5, timeout: float = 180.0) -> ChainResult:
-    run_id = uuid.uuid4().hex[:12]
+def _count(con: Any, sql: str, params: list | None = None) -> int:
+    try:
+        return int(con.execute(sql, params or []).fetchone()[0])
+    except Exception as error:  # no object in the zone yet
+        if "No files found" in str(error):
+            return 0
+        raise
+
+
+def run_chain(
+    endpoint: str,
+    region: str,
+    outputs: dict,
+    dataset: Path,
+    timeout: float = 300.0,
+    progress: Callable[[int], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> ChainResult:
     kinesis = local_aws.client("kinesis", endpoint, region)
     started = time.monotonic()
-    summary = put_records(kinesis, outputs["stream_name"], demo_records(count, wells, run_id), "well_id")
-    if summary.failed:
-        raise PetroStreamError(f"{len(summary.failed)} records could not be put into Kinesis", "see the LocalStack log")
-    deadline = started + timeout
-    counted = distinct = 0
-    while time.monotonic() < deadline:
-        counted, distinct = count_in_raw(endpoint, region, outputs["lake_bucket"], outputs["raw_prefix"], run_id)
-        if distinct >= count:
+    result = replay(kinesis, outputs["stream_name"], dataset, progress=progress, on_start=on_start)
+    if result.summary.failed:
+        raise PetroStreamError(f"{len(result.summary.failed)} records could not be put into Kinesis", "see the LocalStack log")
+    deadline = time.monotonic() + timeout  # the wait for the lake, after the replay
+    expected = len(set(result.event_ids))
+    while True:
+        raw, curated = lake_counts(endpoint, region, outputs["lake_bucket"], result.run_id, result.event_ids)
+        if (curated >= expected and raw >= result.summary.records) or time.monotonic() > deadline:
             break
-        time.sleep(0.5)
-    return ChainResult(run_id, count, counted, distinct, time.monotonic() - started)
+        time.sleep(1.0)
+    return ChainResult(result, raw, curated, time.monotonic() - started)

@@ -22,8 +22,12 @@ from services.errors import PetroStreamError
 from services.settings import REPO_ROOT
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-PLATFORM = "manylinux2014_x86_64"
+# Lambda python3.13 runs on Amazon Linux 2023 (glibc 2.34): manylinux up to 2_34 wheels run there.
+PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64", "manylinux_2_34_x86_64")
 PYTHON_VERSION = "3.13"
+# Shipped in every function's zip: the schema, validation and detection code the functions share
+# with the producer and the CLI (one copy of the logic, not one per function).
+SHARED_PACKAGE = REPO_ROOT / "pipeline"
 EXCLUDED_DIRS = {"__pycache__", "tests", ".pytest_cache", "bin"}
 EXCLUDED_SUFFIXES = {".pyc", ".pyo"}
 
@@ -47,14 +51,14 @@ def _install_dependencies(requirements: list[str], cache_root: Path) -> Path | N
     """pip-install requirements for the Lambda platform into a cache folder keyed by their hash."""
     if not requirements:
         return None
-    key = hashlib.sha256("\n".join([PLATFORM, PYTHON_VERSION, *requirements]).encode()).hexdigest()[:16]
+    key = hashlib.sha256("\n".join([*PLATFORMS, PYTHON_VERSION, *requirements]).encode()).hexdigest()[:16]
     target = cache_root / key
     if (target / ".complete").exists():
         return target
     shutil.rmtree(target, ignore_errors=True)
     command = [
         sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--target", str(target), "--platform", PLATFORM, "--python-version", PYTHON_VERSION,
+        "--target", str(target), *[arg for p in PLATFORMS for arg in ("--platform", p)], "--python-version", PYTHON_VERSION,
         "--implementation", "cp", "--only-binary=:all:", "--no-compile", *requirements,
     ]  # fmt: skip
     result = subprocess.run(command, capture_output=True, text=True)
@@ -109,6 +113,8 @@ def build(function_dir: Path, out_dir: Path, cache_dir: Path | None = None) -> B
     if deps is not None:
         for name, path in _files(deps).items():
             files.setdefault(name, path)  # the function's own modules win over a dependency's
+    for name, path in _files(SHARED_PACKAGE).items():
+        files.setdefault(f"{SHARED_PACKAGE.name}/{name}", path)
     destination = out_dir / f"{function_dir.name}.zip"
     write_zip(files, destination)
     digest = base64.b64encode(hashlib.sha256(destination.read_bytes()).digest()).decode()

@@ -119,6 +119,19 @@ class LocalDeployment:
             args.append(f"-plugin-dir={mirror}")
         self._run(*args, capture=True)
 
+    def variables(self, artifacts_dir: Path) -> list[str]:
+        """-var arguments of a local deployment. The working copy is outside the repository, so
+        the folders infra/ reads (zips, schema, named queries) are passed as absolute paths.
+        Glue and Athena are not in LocalStack's free edition: enable_athena=false."""
+        values = {
+            "environment": "local",
+            "region": self.settings.region,
+            "lambda_artifacts_dir": artifacts_dir.resolve(),
+            "pipeline_dir": self.settings.repo_root / "pipeline",
+            "enable_athena": "false",
+        }
+        return [arg for name, value in values.items() for arg in ("-var", f"{name}={value}")]
+
     def apply(self, artifacts_dir: Path) -> dict[str, object]:
         """Apply, then converge: LocalStack's kinesis-mock ignores tags given to CreateStream, so
         a fresh stack can need one more apply (AddTagsToStream) before the plan is empty."""
@@ -126,8 +139,7 @@ class LocalDeployment:
         for attempt in range(2):
             self._run(
                 "apply", "-auto-approve", "-input=false", "-compact-warnings",
-                "-var", "environment=local", "-var", f"region={self.settings.region}",
-                "-var", f"lambda_artifacts_dir={artifacts_dir.resolve()}",
+                *self.variables(artifacts_dir),
             )  # fmt: skip
             has_changes, plan = self.plan(artifacts_dir)
             if not has_changes:
@@ -144,9 +156,7 @@ class LocalDeployment:
         self.init()
         tflocal = shutil.which("tflocal") or str(Path(sys.executable).parent / "tflocal")
         result = subprocess.run(
-            [tflocal, "plan", "-input=false", "-no-color", "-detailed-exitcode",
-             "-var", "environment=local", "-var", f"region={self.settings.region}",
-             "-var", f"lambda_artifacts_dir={artifacts_dir.resolve()}"],
+            [tflocal, "plan", "-input=false", "-no-color", "-detailed-exitcode", *self.variables(artifacts_dir)],
             cwd=self.workdir, env=self._env(), capture_output=True, text=True,
         )  # fmt: skip
         if result.returncode == 1:

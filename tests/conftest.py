@@ -89,3 +89,26 @@ def deployment(settings: Settings, localstack: LocalStackUnderTest):
 def deployed(deployment, artifacts_dir: Path) -> dict:
     """infra/ applied to the LocalStack under test, exactly as `make up` applies it."""
     return deployment.apply(artifacts_dir)
+
+
+# --- the pipeline's test data -------------------------------------------------------------
+
+SMALL_SPEC_KWARGS = {"wells": 4, "instances_per_well": 3, "instance_minutes": 20}
+
+
+@pytest.fixture(scope="session")
+def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic 3W dataset (4 wells, 12 instances, every class 0-9) in the 2.0 layout."""
+    from producer.synthetic import SyntheticSpec, generate, write_dataset
+
+    root = tmp_path_factory.mktemp("dataset")
+    write_dataset(generate(SyntheticSpec(**SMALL_SPEC_KWARGS)), root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def chain(deployed, localstack: LocalStackUnderTest, small_dataset: Path):
+    """The small dataset replayed through the deployed pipeline, once per session."""
+    from services.demo import run_chain
+
+    return run_chain(localstack.endpoint, REGION, deployed, small_dataset, timeout=300)

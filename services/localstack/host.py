@@ -103,6 +103,9 @@ class HostLocalStack:
                 "OVERRIDE_IN_DOCKER": "0",
                 "FILESYSTEM_ROOT": str(fs_root),
                 "PERSISTENCE": "1" if self.persistence else "0",
+                # kinesis-mock rewrites every stored record to one JSON file every 5 s whatever
+                # PERSISTENCE says; with a few 10,000 records each PutRecords took seconds.
+                "KINESIS_PERSISTENCE": "1" if self.persistence else "0",
                 "LAMBDA_RUNTIME_EXECUTOR": "process",
                 "LAMBDA_PROCESS_RUNTIMES_DIR": str(self.settings.lambda_runtimes_dir),
                 "LAMBDA_PROCESS_STATE_DIR": str(self.lambda_state_dir),

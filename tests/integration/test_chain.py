@@ -1,25 +1,100 @@
-"""The thin slice end to end: Kinesis -> Lambda -> Firehose -> S3 raw zone -> DuckDB count."""
+"""The pipeline end to end on LocalStack: replay -> Kinesis -> Lambda -> Firehose -> raw -> builder -> curated, gold."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+
 import pytest
 
-from services.demo import count_in_raw, run_chain
+from pipeline import layout
+from pipeline.curate import curated_relation
+from pipeline.queries import create_views, names, run
+from services.demo import lake_counts, run_chain
+from services.lake_sql import connect
 
 pytestmark = pytest.mark.integration
+REGION = "us-east-1"
 
 
-def test_every_record_put_is_counted_back_exactly_once(deployed, localstack):
-    result = run_chain(localstack.endpoint, "us-east-1", deployed, count=1200, wells=4, timeout=120)
-    assert (result.counted, result.distinct) == (1200, 1200)
+@pytest.fixture(scope="module")
+def lake(chain, deployed, localstack):
+    con = connect(localstack.endpoint, REGION)
+    views = create_views(con, f"s3://{deployed['lake_bucket']}")
+    yield con, views
+    con.close()
 
 
-def test_a_second_run_is_counted_on_its_own(deployed, localstack):
-    first = run_chain(localstack.endpoint, "us-east-1", deployed, count=300, wells=3, timeout=120)
-    second = run_chain(localstack.endpoint, "us-east-1", deployed, count=300, wells=3, timeout=120)
-    assert first.run_id != second.run_id
-    for run in (first, second):
-        assert count_in_raw(localstack.endpoint, "us-east-1", deployed["lake_bucket"], "raw/", run.run_id) == (300, 300)
+def test_every_reading_reaches_curated_exactly_once(chain):
+    expected = len(set(chain.replay.event_ids))
+    assert chain.curated_rows == expected == chain.replay.summary.records
+    assert chain.raw_rows >= chain.replay.summary.records
+
+
+def test_curated_is_partitioned_parquet_with_the_schema_columns(lake, deployed):
+    con, views = lake
+    assert {"curated_readings", "gold_well_hourly", "gold_class_hourly"} <= set(views)
+    columns = [row[0] for row in con.execute("DESCRIBE curated_readings").fetchall()]
+    assert columns == [c["name"] for c in deployed["catalog_columns"]["curated_readings"]] + ["date", "hour"]
+    duplicates = con.execute("SELECT count(*) - count(DISTINCT event_id) FROM curated_readings").fetchone()[0]
+    assert duplicates == 0
+
+
+def test_gold_columns_are_what_the_glue_tables_declare(lake, deployed):
+    con, _ = lake
+    for table in ("gold_well_hourly", "gold_class_hourly"):
+        columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+        assert columns == [c["name"] for c in deployed["catalog_columns"][table]] + ["date", "hour"]
+
+
+def test_gold_agrees_with_curated(lake):
+    con, _ = lake
+    mismatches = con.execute(
+        "SELECT count(*) FROM gold_well_hourly g JOIN (SELECT date, hour, well_id, count(*) AS n, count_if(anomaly_flag) AS a "
+        "FROM curated_readings GROUP BY ALL) c USING (date, hour, well_id) WHERE g.readings <> c.n OR g.anomalies <> c.a"
+    ).fetchone()[0]
+    assert mismatches == 0
+    assert con.execute("SELECT sum(readings) FROM gold_well_hourly").fetchone()[0] == con.execute("SELECT count(*) FROM curated_readings").fetchone()[0]
+
+
+def test_every_named_query_runs_on_the_local_lake(lake):
+    con, _ = lake
+    for name in names():
+        assert run(con, name).fetchall(), name
+
+
+def test_replaying_the_dataset_again_adds_no_duplicates(chain, deployed, localstack, small_dataset):
+    again = run_chain(localstack.endpoint, REGION, deployed, small_dataset, timeout=300)
+    assert again.curated_rows == chain.curated_rows
+    con = connect(localstack.endpoint, REGION)
+    total = con.execute(f"SELECT count(*) FROM {curated_relation(f's3://{deployed['lake_bucket']}/{layout.prefix('curated')}**/*.parquet')}").fetchone()[0]
+    assert total == chain.curated_rows
+
+
+def test_poison_records_are_quarantined_with_reasons(chain, deployed, aws):
+    kinesis = aws("kinesis")
+    poison = [b"not json at all", json.dumps({"event_id": "p1", "well_id": "WELL-00009"}).encode()]
+    kinesis.put_records(StreamName=deployed["stream_name"], Records=[{"Data": d, "PartitionKey": "poison"} for d in poison])
+    s3 = aws("s3")
+    import time
+
+    deadline = time.monotonic() + 60
+    entries: list[dict] = []
+    while time.monotonic() < deadline and len(entries) < 2:
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=deployed["lake_bucket"], Prefix=layout.prefix("quarantine")).get("Contents", [])]
+        entries = [json.loads(line) for k in keys for line in s3.get_object(Bucket=deployed["lake_bucket"], Key=k)["Body"].read().splitlines()]
+        time.sleep(0.5)
+    by_payload = {e["payload"]: e for e in entries}
+    assert by_payload["not json at all"]["errors"][0]["field"] == "<record>"
+    missing = {e["field"] for e in by_payload[poison[1].decode()]["errors"]}
+    assert {"event_time", "source_file"} <= missing
+
+
+def test_anomalies_raise_alerts_on_the_queue(chain, deployed, aws):
+    messages = aws("sqs").receive_message(QueueUrl=deployed["alerts_queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=5).get("Messages", [])
+    alerts = [json.loads(m["Body"]) for m in messages]
+    assert alerts and all(a["anomaly_type"] == "envelope" and a["count"] >= 1 for a in alerts)
 
 
 def test_reapplying_unchanged_infra_changes_nothing(deployed, deployment, artifacts_dir):
@@ -27,11 +102,13 @@ def test_reapplying_unchanged_infra_changes_nothing(deployed, deployment, artifa
     assert not has_changes, plan
 
 
-def test_deployed_function_is_the_zip_terraform_was_given(deployed, aws, artifacts_dir):
-    import base64
-    import hashlib
+def test_deployed_functions_are_the_zips_terraform_was_given(deployed, aws, artifacts_dir):
+    for name, function in zip(("stream_processor", "curated_builder"), deployed["function_names"]):
+        zip_hash = base64.b64encode(hashlib.sha256((artifacts_dir / f"{name}.zip").read_bytes()).digest()).decode()
+        config = aws("lambda").get_function_configuration(FunctionName=function)
+        assert config["CodeSha256"] == zip_hash
+        assert config["Runtime"] == "python3.13"
 
-    zip_hash = base64.b64encode(hashlib.sha256((artifacts_dir / "stream_processor.zip").read_bytes()).digest()).decode()
-    config = aws("lambda").get_function_configuration(FunctionName=deployed["function_names"][0])
-    assert config["CodeSha256"] == zip_hash
-    assert config["Runtime"] == "python3.13"
+
+def test_lake_counts_are_zero_for_an_unknown_run(deployed, localstack):
+    assert lake_counts(localstack.endpoint, REGION, deployed["lake_bucket"], "no-such-run", ["none"]) == (0, 0)

@@ -40,7 +40,9 @@ def test_build_artefacts_stay_out_and_entries_are_sorted(tmp_path):
     (folder / "requirements.txt").write_text("# nothing\n")
     with zipfile.ZipFile(lambda_build.build(folder, tmp_path / "out").path) as archive:
         names = archive.namelist()
-        assert names == ["handler.py", "helpers.py"]
+        own = [n for n in names if not n.startswith("pipeline/")]
+        assert own == ["handler.py", "helpers.py"]
+        assert names == sorted(names) and "pipeline/schema.json" in names  # the shared package rides along
         assert {info.date_time for info in archive.infolist()} == {lambda_build.FIXED_TIME}
 
 
@@ -58,6 +60,6 @@ def test_dependencies_are_installed_for_the_lambda_platform(tmp_path):
 
 def test_the_project_functions_build(tmp_path):
     built = lambda_build.build_all(out_dir=tmp_path)
-    assert [b.name for b in built] == ["stream_processor"]
+    assert [b.name for b in built] == ["curated_builder", "stream_processor"]
     with zipfile.ZipFile(built[0].path) as archive:
         assert "handler.py" in archive.namelist()

@@ -1,0 +1,134 @@
+# Curated builder: every raw object Firehose writes is announced on a queue; the builder merges
+# batches of them into curated Parquet and gold aggregates (pipeline/lake_store.py). A queue
+# rather than a direct S3 -> Lambda trigger, so many objects make one build, failures are
+# retried and a build that keeps failing ends in a dead-letter queue.
+locals {
+  builder_timeout_seconds = 300
+}
+
+resource "aws_sqs_queue" "raw_objects_dlq" {
+  name                      = "${local.name}-raw-objects-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sqs_queue" "raw_objects" {
+  name                       = "${local.name}-raw-objects"
+  visibility_timeout_seconds = 6 * local.builder_timeout_seconds # AWS asks for at least the function timeout
+  message_retention_seconds  = 345600
+  sqs_managed_sse_enabled    = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.raw_objects_dlq.arn
+    maxReceiveCount     = 5
+  })
+}
+
+data "aws_iam_policy_document" "raw_objects_queue" {
+  statement {
+    sid       = "LakeAnnouncesRawObjects"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.raw_objects.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["s3.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_s3_bucket.lake.arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "raw_objects" {
+  queue_url = aws_sqs_queue.raw_objects.id
+  policy    = data.aws_iam_policy_document.raw_objects_queue.json
+}
+
+resource "aws_s3_bucket_notification" "raw_objects" {
+  bucket = aws_s3_bucket.lake.id
+  queue {
+    queue_arn     = aws_sqs_queue.raw_objects.arn
+    events        = ["s3:ObjectCreated:*"]
+    filter_prefix = local.raw_prefix
+  }
+  depends_on = [aws_sqs_queue_policy.raw_objects]
+}
+
+resource "aws_cloudwatch_log_group" "builder" {
+  name              = "/aws/lambda/${local.name}-curated-builder"
+  retention_in_days = var.log_retention_days
+}
+
+resource "aws_lambda_function" "builder" {
+  function_name                  = "${local.name}-curated-builder"
+  role                           = aws_iam_role.builder.arn
+  runtime                        = "python3.13"
+  handler                        = "handler.handler"
+  filename                       = local.builder_zip
+  source_code_hash               = filebase64sha256(local.builder_zip)
+  timeout                        = local.builder_timeout_seconds
+  memory_size                    = 1024
+  architectures                  = ["x86_64"]
+  reserved_concurrent_executions = var.builder_reserved_concurrency
+
+  environment {
+    variables = {
+      LAKE_BUCKET                  = aws_s3_bucket.lake.bucket
+      POWERTOOLS_SERVICE_NAME      = "curated-builder"
+      POWERTOOLS_METRICS_NAMESPACE = "PetroStream"
+    }
+  }
+
+  depends_on = [aws_cloudwatch_log_group.builder, aws_iam_role_policy.builder]
+}
+
+resource "aws_lambda_event_source_mapping" "builder" {
+  function_name                      = aws_lambda_function.builder.arn
+  event_source_arn                   = aws_sqs_queue.raw_objects.arn
+  batch_size                         = var.builder_batch_size
+  maximum_batching_window_in_seconds = var.builder_batching_window_seconds
+}
+
+resource "aws_iam_role" "builder" {
+  name               = "${local.name}-curated-builder"
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+}
+
+data "aws_iam_policy_document" "builder" {
+  statement {
+    sid       = "ReadRawAndCurated"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/${local.raw_prefix}*", "${aws_s3_bucket.lake.arn}/${local.zones.curated}*"]
+  }
+  statement {
+    sid     = "WriteCuratedAndGold"
+    actions = ["s3:PutObject"]
+    resources = [
+      "${aws_s3_bucket.lake.arn}/${local.zones.curated}*",
+      "${aws_s3_bucket.lake.arn}/${local.zones.gold_well_hourly}*",
+      "${aws_s3_bucket.lake.arn}/${local.zones.gold_class_hourly}*",
+    ]
+  }
+  statement {
+    sid       = "ListLake" # a missing curated partition must read as 404, not 403
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.lake.arn]
+  }
+  statement {
+    sid       = "ConsumeRawObjectQueue"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+    resources = [aws_sqs_queue.raw_objects.arn]
+  }
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.builder.arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "builder" {
+  name   = "curated-builder"
+  role   = aws_iam_role.builder.id
+  policy = data.aws_iam_policy_document.builder.json
+}

@@ -1,0 +1,23 @@
+"""Where each zone lives in the lake bucket (from lake.json, which Terraform reads too)."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+LAKE_FILE = Path(__file__).with_name("lake.json")
+
+
+@cache
+def zones() -> dict[str, str]:
+    return json.loads(LAKE_FILE.read_text())["zones"]
+
+
+def prefix(zone: str) -> str:
+    return zones()[zone]
+
+
+def partition_key(zone: str, date: str, hour: int) -> str:
+    """Key of the one file of a (date, hour) partition: rewriting it replaces it."""
+    return f"{prefix(zone)}date={date}/hour={hour}/{json.loads(LAKE_FILE.read_text())['partition_file']}"

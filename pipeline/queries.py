@@ -1,0 +1,69 @@
+"""Named queries (sql/*.sql, written for Athena's Trino dialect) run on DuckDB through sqlglot.
+
+The same files are deployed as Athena named queries by Terraform (infra/catalog.tf), so a query
+is written once and runs on both engines. Locally the tables are DuckDB views over the lake's
+Parquet files, with the names the Glue tables have on AWS.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlglot
+
+from pipeline import layout
+from pipeline.curate import curated_relation, raw_relation
+
+SQL_DIR = Path(__file__).with_name("sql")
+TABLES = {"curated_readings": "curated", "gold_well_hourly": "gold_well_hourly", "gold_class_hourly": "gold_class_hourly"}
+
+
+class UnknownQuery(KeyError):
+    """No sql/<name>.sql file."""
+
+
+def names() -> list[str]:
+    return sorted(path.stem for path in SQL_DIR.glob("*.sql"))
+
+
+def athena_sql(name: str) -> str:
+    path = SQL_DIR / f"{name}.sql"
+    if not path.exists():
+        raise UnknownQuery(f"no named query {name!r}; known: {', '.join(names())}")
+    return path.read_text()
+
+
+def to_duckdb(sql: str) -> str:
+    """Trino (Athena) SQL -> DuckDB SQL."""
+    return ";\n".join(sqlglot.transpile(sql, read="trino", write="duckdb", pretty=True))
+
+
+def create_views(con: Any, lake_root: str) -> list[str]:
+    """Views named like the Glue tables over a lake at lake_root (s3://bucket or a folder).
+
+    A zone without files yet gets no view; the names of the views made are returned.
+    """
+    made = []
+    root = lake_root.rstrip("/")
+    for table, zone in TABLES.items():
+        pattern = f"{root}/{layout.prefix(zone)}**/*.parquet"
+        try:
+            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {curated_relation(pattern)}")
+            made.append(table)
+        except Exception as error:  # DuckDB: "No files found that match the pattern"
+            if "No files found" not in str(error):
+                raise
+    try:
+        con.execute(f"CREATE OR REPLACE VIEW raw_readings AS SELECT * FROM {raw_relation([f'{root}/{layout.prefix("raw")}**'])}")
+        made.append("raw_readings")
+    except Exception as error:
+        if "No files found" not in str(error):
+            raise
+    return made
+
+
+def run(con: Any, name_or_sql: str) -> Any:
+    """Run a named query (by name) or ad-hoc Trino SQL; returns a DuckDB relation result."""
+    sql = athena_sql(name_or_sql) if name_or_sql in names() else name_or_sql
+    return con.execute(to_duckdb(sql))

@@ -1,0 +1,142 @@
+"""What the stream processor does to a batch of Kinesis records, without any AWS call.
+
+Each record is judged on its own: validation, data-quality notes and the fixed operating
+envelope. Nothing here looks at a neighbouring record, so the output for a record is the same
+whatever batch it arrives in (batch sizes 1, 7, 100 or 1,000 give identical rows). The checks
+that need history (rate of change, rolling z-score, frozen sensors) run in the curated builder,
+which sees a whole (date, hour) partition at once: see pipeline/detection.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pipeline import schema
+from pipeline.validation import validate
+
+SCORE_CAP = 10.0
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    """The parts of a Kinesis event record the processor uses."""
+
+    sequence_number: str
+    partition_key: str
+    arrival: datetime  # approximateArrivalTimestamp: the same on every retry of the record
+    data: bytes
+
+
+@dataclass
+class BatchOutcome:
+    rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (sequence number, raw row)
+    quarantined: list[dict[str, Any]] = field(default_factory=list)
+    anomalies: int = 0
+
+    def alerts(self) -> list[dict[str, Any]]:
+        """One alert per well and detector, summarising the flagged rows of this batch."""
+        grouped: dict[tuple[str, str], dict[str, Any]] = {}
+        for _, row in self.rows:
+            if not row["anomaly_flag"]:
+                continue
+            key = (row["well_id"], row["anomaly_type"])
+            alert = grouped.setdefault(
+                key,
+                {
+                    "source": "stream-processor",
+                    "well_id": row["well_id"],
+                    "anomaly_type": row["anomaly_type"],
+                    "count": 0,
+                    "first_event_time": row["event_time"],
+                    "last_event_time": row["event_time"],
+                    "max_score": 0.0,
+                    "run_id": row.get("run_id"),
+                },
+            )
+            alert["count"] += 1
+            alert["first_event_time"] = min(alert["first_event_time"], row["event_time"])
+            alert["last_event_time"] = max(alert["last_event_time"], row["event_time"])
+            alert["max_score"] = max(alert["max_score"], row["anomaly_score"])
+        return list(grouped.values())
+
+
+def iso(moment: datetime) -> str:
+    """UTC ISO-8601 with microseconds and Z: what DuckDB, Athena and pydantic all parse."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def envelope_score(record: dict[str, Any]) -> float:
+    """Largest breach of the fixed operating envelope; above 1.0 means outside it."""
+    score = 0.0
+    for name, rule in schema.envelope().items():
+        value = record.get(name)
+        if value is None:
+            continue
+        if "max" in rule and rule["max"] > 0:
+            score = max(score, value / rule["max"])
+        if "min" in rule:
+            score = max(score, SCORE_CAP if value <= 0 else rule["min"] / value)
+    return min(score, SCORE_CAP)
+
+
+def quality_issues(record: dict[str, Any]) -> list[str]:
+    return [f"missing:{f.name}" for f in schema.sensors() if record.get(f.name) is None]
+
+
+def _quarantine(item: StreamRecord, reason: str, errors: list[dict[str, str]]) -> dict[str, Any]:
+    try:
+        payload: dict[str, str] = {"payload": item.data.decode("utf-8")}
+    except UnicodeDecodeError:
+        payload = {"payload_base64": base64.b64encode(item.data).decode()}
+    return {
+        "reason": reason,
+        "errors": errors,
+        "sequence_number": item.sequence_number,
+        "partition_key": item.partition_key,
+        "arrival": iso(item.arrival),
+        **payload,
+    }
+
+
+def process_record(item: StreamRecord) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """(raw row, None) for a valid record, (None, quarantine entry) for an invalid one."""
+    record, errors = validate(item.data)
+    if record is None:
+        return None, _quarantine(item, "invalid_record", errors)
+    issues = quality_issues(record)
+    if len(issues) == len(schema.sensors()):
+        return None, _quarantine(item, "no_sensor_values", [{"field": "<sensors>", "error": "missing", "message": "every sensor value is null or NaN"}])
+    score = envelope_score(record)
+    flagged = score > 1.0
+    row = {
+        **record,
+        "event_time": iso(record["event_time"]),
+        "ingested_at": iso(item.arrival),
+        "sequence_number": item.sequence_number,
+        "quality_issues": ",".join(issues) or None,
+        "anomaly_flag": flagged,
+        "anomaly_type": "envelope" if flagged else None,
+        "anomaly_score": round(score, 6),
+    }
+    return row, None
+
+
+def process_batch(items: Iterable[StreamRecord]) -> BatchOutcome:
+    outcome = BatchOutcome()
+    for item in items:
+        row, quarantined = process_record(item)
+        if row is not None:
+            outcome.rows.append((item.sequence_number, row))
+            outcome.anomalies += row["anomaly_flag"]
+        else:
+            outcome.quarantined.append(quarantined)  # type: ignore[arg-type]
+    return outcome
+
+
+def ndjson_line(row: dict[str, Any]) -> bytes:
+    return (json.dumps(row, separators=(",", ":"), allow_nan=False) + "\n").encode()

@@ -1,0 +1,171 @@
+"""A deterministic synthetic 3W dataset: the demo and the tests run on it.
+
+It follows the 3W 2.0 layout (dataset/<class>/<well>_<timestamp>.parquet, timestamp index,
+1 Hz, sensor columns in Pa, degrees C and m3/s, labels `class` and `state`). Each file is one
+instance of one class: normal operation, then for classes 1-9 the event, labelled 100 + class
+while it develops (classes 3 and 4 have no transient label in 3W) and class once steady.
+Each class has its own signature, e.g. a spurious DHSV closure (class 2): P-TPT and T-TPT fall
+over minutes while P-PDG rises. The quirks of real files are reproduced: an always-empty
+T-JUS-CKGL, a frozen sensor, rows without a label, short NaN gaps.
+
+The same spec and seed give the same bytes: every random draw comes from one seeded generator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CLASSES = range(10)
+NO_TRANSIENT = {3, 4}  # 3W has no transient label for severe slugging and flow instability
+SENSORS = ["P-PDG", "P-TPT", "T-TPT", "P-MON-CKP", "T-JUS-CKP", "P-JUS-CKGL", "T-JUS-CKGL", "QGL"]
+# Further 3W 2.0 columns, written empty as in many real files; the reader knows and skips them.
+OTHER_COLUMNS = ["ABER-CKGL", "ABER-CKP", "ESTADO-DHSV", "P-JUS-CKP", "T-MON-CKP"]
+
+# Steady-state change of each sensor (fraction of its normal level), and how long the
+# transient lasts (seconds), per class.
+SIGNATURES: dict[int, dict[str, float]] = {
+    1: {"P-PDG": 0.04, "P-TPT": -0.05, "T-TPT": 0.02},  # abrupt increase of BSW
+    2: {"P-PDG": 0.08, "P-TPT": -0.45, "T-TPT": -0.15, "P-MON-CKP": -0.35},  # spurious DHSV closure
+    5: {"P-PDG": -0.10, "P-TPT": -0.15, "T-TPT": -0.05, "P-MON-CKP": -0.12},  # rapid productivity loss
+    6: {"P-MON-CKP": 0.30, "P-TPT": 0.12, "T-JUS-CKP": -0.08},  # quick restriction in PCK
+    7: {"P-MON-CKP": 0.15, "P-TPT": 0.06},  # scaling in PCK
+    8: {"P-MON-CKP": 0.25, "P-TPT": 0.15, "T-JUS-CKP": -0.10},  # hydrate in production line
+    9: {"QGL": -0.95, "P-JUS-CKGL": 0.20},  # hydrate in service line
+}
+TRANSIENT_SECONDS = {1: 300, 2: 240, 5: 360, 6: 120, 7: 480, 8: 300, 9: 240}
+# Oscillating classes: (period seconds, amplitude fraction) per sensor.
+OSCILLATIONS: dict[int, dict[str, tuple[float, float]]] = {
+    3: {"P-TPT": (600, 0.10), "P-MON-CKP": (600, 0.12), "P-PDG": (600, 0.03), "T-TPT": (600, 0.02)},  # severe slugging
+    4: {"P-TPT": (170, 0.05), "P-MON-CKP": (230, 0.06), "T-JUS-CKP": (170, 0.02)},  # flow instability
+}
+
+
+@dataclass(frozen=True)
+class SyntheticSpec:
+    wells: int = 6
+    instances_per_well: int = 3
+    instance_minutes: int = 30
+    normal_lead_minutes: int = 10
+    start: datetime = datetime(2025, 6, 1, tzinfo=UTC)
+    seed: int = 3
+
+
+@dataclass(frozen=True)
+class Instance:
+    well_id: str
+    event_class: int
+    start: datetime
+    frame: pd.DataFrame  # 3W 2.0 columns, timestamp index
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.well_id}_{self.start.strftime('%Y%m%d%H%M%S')}.parquet"
+
+
+def _well_levels(rng: np.random.Generator) -> dict[str, float]:
+    """Normal operating level of each sensor for one well."""
+    return {
+        "P-PDG": rng.uniform(2.0e7, 3.0e7),
+        "P-TPT": rng.uniform(1.0e7, 1.6e7),
+        "T-TPT": rng.uniform(90, 120),
+        "P-MON-CKP": rng.uniform(3.0e6, 6.0e6),
+        "T-JUS-CKP": rng.uniform(40, 80),
+        "P-JUS-CKGL": rng.uniform(6.0e6, 1.0e7),
+        "QGL": rng.uniform(0.5, 2.0),
+    }
+
+
+def _noise(rng: np.random.Generator, n: int, scale: float) -> np.ndarray:
+    """Red noise (AR(1)) of the given standard deviation: real sensors drift, not just jitter."""
+    white = rng.normal(0.0, scale * np.sqrt(1 - 0.9**2), n)
+    out = np.empty(n)
+    level = rng.normal(0.0, scale)
+    for i in range(n):
+        level = 0.9 * level + white[i]
+        out[i] = level
+    return out
+
+
+def _instance(spec: SyntheticSpec, rng: np.random.Generator, well_id: str, levels: dict[str, float], event_class: int, start: datetime) -> Instance:
+    n = spec.instance_minutes * 60
+    t = np.arange(n, dtype=float)
+    onset = spec.normal_lead_minutes * 60
+    labels = np.zeros(n)
+    shape = np.zeros(n)  # 0 before the event, rising to 1 over the transient
+    if event_class:
+        transient = 0 if event_class in NO_TRANSIENT else TRANSIENT_SECONDS[event_class]
+        steady_from = onset + transient
+        labels[onset:steady_from] = 100 + event_class
+        labels[steady_from:] = event_class
+        if transient:
+            ramp = (t[onset:steady_from] - onset) / transient
+            shape[onset:steady_from] = 0.5 - 0.5 * np.cos(np.pi * ramp)  # smooth S-curve
+        shape[steady_from:] = 1.0
+    data: dict[str, np.ndarray] = {}
+    for sensor, level in levels.items():
+        relative = 1.0 + _noise(rng, n, 0.0015)
+        relative += SIGNATURES.get(event_class, {}).get(sensor, 0.0) * shape
+        if sensor in OSCILLATIONS.get(event_class, {}):
+            period, amplitude = OSCILLATIONS[event_class][sensor]
+            phase = rng.uniform(0, 2 * np.pi)
+            active = (t >= onset).astype(float)
+            relative += active * amplitude * np.sin(2 * np.pi * (t - onset) / period + phase)
+        data[sensor] = level * relative
+    data["T-JUS-CKGL"] = np.full(n, np.nan)  # empty in every file, as in many real ones
+    frame = pd.DataFrame(data, index=pd.DatetimeIndex([start + timedelta(seconds=int(s)) for s in t], name="timestamp"))
+    frame = frame[SENSORS]
+    for column in OTHER_COLUMNS:
+        frame[column] = np.nan
+    frame["class"] = labels
+    frame["state"] = 0.0
+    return Instance(well_id, event_class, start, frame)
+
+
+def _add_quirks(instances: list[Instance], rng: np.random.Generator) -> None:
+    """Frozen values, missing labels and NaN gaps, at seeded places."""
+    for index, instance in enumerate(instances):
+        frame = instance.frame
+        n = len(frame)
+        for _ in range(2):  # short NaN gaps in random sensors
+            sensor = SENSORS[int(rng.integers(0, 6))]
+            at = int(rng.integers(60, n - 30))
+            frame.iloc[at : at + int(rng.integers(3, 15)), frame.columns.get_loc(sensor)] = np.nan
+        if index % 5 == 1:  # a stretch without labels
+            at = int(rng.integers(60, n - 60))
+            frame.iloc[at : at + 30, frame.columns.get_loc("class")] = np.nan
+        if index % 7 == 3:  # a sensor frozen at its last value for six minutes
+            at = int(rng.integers(60, n - 420))
+            column = frame.columns.get_loc("P-PDG")
+            frame.iloc[at : at + 360, column] = frame.iloc[at, column]
+
+
+def generate(spec: SyntheticSpec = SyntheticSpec()) -> list[Instance]:
+    """Every class 0-9 appears at least once when wells x instances_per_well >= 10."""
+    rng = np.random.default_rng(spec.seed)
+    instances = []
+    for w in range(spec.wells):
+        well_id = f"WELL-{w + 1:05d}"
+        levels = _well_levels(rng)
+        for k in range(spec.instances_per_well):
+            event_class = CLASSES[(w * spec.instances_per_well + k) % len(CLASSES)]
+            # One instance per hour per well, staggered so wells do not change in lockstep.
+            start = spec.start + timedelta(hours=k, minutes=(w * 3) % 20)
+            instances.append(_instance(spec, rng, well_id, levels, event_class, start))
+    _add_quirks(instances, rng)
+    return instances
+
+
+def write_dataset(instances: list[Instance], root: Path) -> list[Path]:
+    """Write instances in the 3W 2.0 layout under root (root/<class>/<file>.parquet)."""
+    paths = []
+    for instance in instances:
+        path = root / str(instance.event_class) / instance.file_name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        instance.frame.to_parquet(path, engine="pyarrow", compression="zstd")
+        paths.append(path)
+    return sorted(paths)

@@ -1,0 +1,119 @@
+"""The demo's and the notebooks' plots, drawn from the lake with DuckDB (one definition of each).
+
+`make demo` writes them as PNG files; notebooks/lake_tour.ipynb draws the same figures inline.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt  # headless machines fall back to Agg; Jupyter uses inline
+
+from pipeline import evaluation
+from pipeline.queries import run
+
+
+def busiest_event_well(con: Any) -> str:
+    """The well with the most flagged readings: the most instructive one to plot."""
+    return con.execute("SELECT well_id FROM curated_readings GROUP BY well_id ORDER BY count_if(anomaly_flag) DESC, well_id LIMIT 1").fetchone()[0]
+
+
+def pressure_with_anomalies(con: Any, well_id: str | None = None):
+    well_id = well_id or busiest_event_well(con)
+    frame = con.execute(
+        "SELECT event_time, p_tpt, p_pdg, anomaly_flag, label FROM curated_readings WHERE well_id = ? ORDER BY event_time", [well_id]
+    ).df()
+    fig, ax = plt.subplots(figsize=(11, 4))
+    ax.plot(frame["event_time"], frame["p_tpt"] / 1e5, lw=0.8, label="P-TPT (bar)")
+    ax.plot(frame["event_time"], frame["p_pdg"] / 1e5, lw=0.8, label="P-PDG (bar)")
+    flagged = frame[frame["anomaly_flag"]]
+    ax.scatter(flagged["event_time"], flagged["p_tpt"] / 1e5, s=4, color="red", label="flagged", zorder=3)
+    labelled = frame[frame["label"].fillna(0) > 0]
+    if not labelled.empty:
+        ax.axvspan(labelled["event_time"].min(), labelled["event_time"].max(), color="orange", alpha=0.08, label="labelled event")
+    ax.set_title(f"{well_id}: pressure and flagged anomalies")
+    ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def anomaly_trend(con: Any):
+    frame = run(con, "anomalies_per_hour").df()
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    ax.bar(frame["hour_start"].astype(str), frame["anomalies"], color="tab:red")
+    ax.set_title("Anomalies per hour")
+    ax.tick_params(axis="x", rotation=30, labelsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def anomalies_by_event_type(con: Any):
+    frame = con.execute(
+        "SELECT event_class, coalesce(anomaly_type, 'none') AS anomaly_type, count(*) AS n FROM curated_readings "
+        "WHERE anomaly_flag GROUP BY ALL ORDER BY ALL"
+    ).df()
+    pivot = frame.pivot(index="event_class", columns="anomaly_type", values="n").fillna(0)
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    pivot.plot.bar(stacked=True, ax=ax)
+    ax.set_title("Flagged readings by 3W event class and detector")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def detection_quality(con: Any):
+    rows = [r for r in evaluation.quality(con) if r.positives]
+    classes = [str(r.event_class) for r in rows]
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    width = 0.2
+    for offset, (name, values) in enumerate(
+        [("recall", [r.recall for r in rows]), ("precision", [r.precision for r in rows]),
+         ("baseline recall", [r.baseline_recall for r in rows]), ("baseline precision", [r.baseline_precision for r in rows])]
+    ):  # fmt: skip
+        ax.bar([i + (offset - 1.5) * width for i in range(len(rows))], [v or 0 for v in values], width, label=name)
+    ax.set_xticks(range(len(rows)), classes)
+    ax.set_xlabel("3W event class")
+    ax.set_ylim(0, 1.05)
+    ax.set_title("Detection quality per class: pipeline flags against a fixed-threshold baseline")
+    ax.legend(fontsize=7, ncols=2)
+    fig.tight_layout()
+    return fig
+
+
+FIGURES = {
+    "pressure_with_anomalies": pressure_with_anomalies,
+    "anomaly_trend": anomaly_trend,
+    "anomalies_by_event_type": anomalies_by_event_type,
+    "detection_quality": detection_quality,
+}
+
+
+def write_all(con: Any, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, draw in FIGURES.items():
+        figure = draw(con)
+        path = folder / f"{name}.png"
+        figure.savefig(path, dpi=110)
+        plt.close(figure)
+        written.append(path)
+    return written
+
+
+def notebook_connection():
+    """DuckDB over the lake the notebooks explore: the test suite's (PETROSTREAM_LAKE_ENDPOINT and
+    PETROSTREAM_LAKE_BUCKET) or else the one `make demo` deployed."""
+    import os
+
+    from pipeline.queries import create_views
+    from services.lake_sql import connect
+
+    if os.environ.get("PETROSTREAM_LAKE_BUCKET"):
+        con = connect(os.environ["PETROSTREAM_LAKE_ENDPOINT"], os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+        create_views(con, f"s3://{os.environ['PETROSTREAM_LAKE_BUCKET']}")
+        return con
+    from services.cli import lake_connection
+    from services.settings import Settings
+
+    return lake_connection(Settings.from_env())
