@@ -18,4 +18,3 @@ locals {
 
 data "aws_partition" "current" {}
 data "aws_region" "current" {}
-data "aws_caller_identity" "current" {}

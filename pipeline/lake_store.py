@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline import layout
-from pipeline.curate import PARTITION_FILE, BuildOutput, CuratedBuild, connect
+from pipeline.curate import PARTITION_FILE, CuratedBuild, Partition, connect
 
 
 class LakeStore(Protocol):
@@ -74,7 +74,14 @@ class DirectoryStore:
         return sorted(p.relative_to(self.root).as_posix() for p in (self.root / prefix).rglob("*") if p.is_file())
 
 
-def build_from_raw(store: LakeStore, raw_keys: Iterable[str], work_dir: Path | None = None, threads: int = 8) -> BuildOutput:
+@dataclass(frozen=True)
+class BuildResult:
+    partitions: list[Partition]
+    curated_rows: int
+    keys: list[str]  # objects written (curated and gold)
+
+
+def build_from_raw(store: LakeStore, raw_keys: Iterable[str], work_dir: Path | None = None, threads: int = 8) -> BuildResult:
     """Merge raw objects into curated and gold; returns what was written."""
     raw_keys = sorted(set(raw_keys))
     with tempfile.TemporaryDirectory(dir=work_dir) as scratch:
@@ -84,7 +91,7 @@ def build_from_raw(store: LakeStore, raw_keys: Iterable[str], work_dir: Path | N
             present = list(pool.map(store.fetch, raw_keys, targets))
         files = [t for t, ok in zip(targets, present) if ok and t.stat().st_size]
         if not files:
-            return BuildOutput([], 0, {})
+            return BuildResult([], 0, [])
         con = connect()
         try:
             build = CuratedBuild(con)
@@ -96,7 +103,10 @@ def build_from_raw(store: LakeStore, raw_keys: Iterable[str], work_dir: Path | N
             output = build.write([t for t, ok in zip(existing_targets, found) if ok], root / "out")
         finally:
             con.close()
-        uploads = [(layout.prefix(zone) + relative, path) for zone_key, path in output.files.items() for zone, relative in [zone_key.split(":", 1)]]
+        uploads = {}
+        for zone_key, path in output.files.items():
+            zone, relative = zone_key.split(":", 1)
+            uploads[layout.prefix(zone) + relative] = path
         with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(lambda item: store.put(*item), uploads))
-        return BuildOutput(output.partitions, output.curated_rows, {key: Path(key) for key, _ in uploads})
+            list(pool.map(store.put, uploads, uploads.values()))
+        return BuildResult(output.partitions, output.curated_rows, sorted(uploads))

@@ -58,16 +58,21 @@ def merged_records(files: list[ThreeWFile], root: Path, run_id: str) -> Iterator
     return heapq.merge(*streams, key=lambda r: (r["event_time"], r["well_id"]))
 
 
-def _paced(records: Iterable[dict[str, Any]], speed: float) -> Iterator[list[dict[str, Any]]]:
+def paced(
+    records: Iterable[dict[str, Any]],
+    speed: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[list[dict[str, Any]]]:
     """Groups of one event-time second, released when (event time - first) / speed has passed."""
-    started = time.monotonic()
+    started = clock()
     first: float | None = None
     for second, group in groupby(records, key=lambda r: r["event_time"][:19]):
         moment = datetime.fromisoformat(second).timestamp()
         first = moment if first is None else first
-        delay = started + (moment - first) / speed - time.monotonic()
+        delay = started + (moment - first) / speed - clock()
         if delay > 0:
-            time.sleep(delay)
+            sleep(delay)
         yield list(group)
 
 
@@ -91,7 +96,7 @@ def replay(
     if speed is None:
         put_records(kinesis, stream_name, records, "well_id", on_batch=progress, summary=summary)
     else:
-        for group in _paced(records, speed):
+        for group in paced(records, speed):
             put_records(kinesis, stream_name, group, "well_id", on_batch=progress, summary=summary)
     warnings = [w for f in files for w in f.warnings]
     return ReplayResult(run_id, len(files), summary, time.monotonic() - started, warnings, [r["event_id"] for r in records])

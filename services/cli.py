@@ -252,7 +252,7 @@ def _demo(settings: Settings, wells: int, instances_per_well: int) -> int:
 
     written = plots.write_all(con, settings.state_dir / "plots")
     print("\ndemo: plots written:\n  " + "\n  ".join(str(p) for p in written))
-    print("LocalStack keeps running for you to explore (`make query`, notebooks/). Stop everything with: make down")
+    print("LocalStack keeps running for you to explore (`make query Q=<name>`, notebooks/). Stop everything with: make down")
     if result.curated_rows != expected:
         print(f"demo: FAILED: expected all {expected} readings in curated exactly once", file=sys.stderr)
         return 1

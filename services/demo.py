@@ -8,6 +8,7 @@ same stack re-sends the same readings and the lake still holds each one once.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ class ChainResult:
 
 def ensure_dataset(root: Path, spec: SyntheticSpec) -> Path:
     """Write the synthetic dataset once (it is deterministic: same spec, same files)."""
-    marker = root / f".spec-{abs(hash(repr(spec))) % 10**8}"
+    marker = root / f".spec-{hashlib.sha256(repr(spec).encode()).hexdigest()[:12]}"
     if not marker.exists():
         write_dataset(generate(spec), root)
         marker.write_text(repr(spec))

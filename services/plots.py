@@ -14,15 +14,26 @@ from pipeline import evaluation
 from pipeline.queries import run
 
 
-def busiest_event_well(con: Any) -> str:
-    """The well with the most flagged readings: the most instructive one to plot."""
-    return con.execute("SELECT well_id FROM curated_readings GROUP BY well_id ORDER BY count_if(anomaly_flag) DESC, well_id LIMIT 1").fetchone()[0]
+def instructive_instance(con: Any) -> tuple[str, str]:
+    """(well, source file) of the instance to plot: a spurious DHSV closure (class 2) if there is
+    one, it has the clearest signature; else the instance with the most flagged readings."""
+    return con.execute(
+        "SELECT well_id, source_file FROM curated_readings GROUP BY ALL "
+        "ORDER BY bool_or(event_class = 2) DESC, count_if(anomaly_flag) DESC, source_file LIMIT 1"
+    ).fetchone()
 
 
-def pressure_with_anomalies(con: Any, well_id: str | None = None):
-    well_id = well_id or busiest_event_well(con)
+def pressure_with_anomalies(con: Any, source_file: str | None = None):
+    """One instance (one 3W file): P-TPT and P-PDG against time, flagged readings in red, the
+    labelled event shaded."""
+    well_id, source_file = (
+        instructive_instance(con) if source_file is None
+        else con.execute("SELECT any_value(well_id), ? FROM curated_readings WHERE source_file = ?", [source_file, source_file]).fetchone()
+    )  # fmt: skip
     frame = con.execute(
-        "SELECT event_time, p_tpt, p_pdg, anomaly_flag, label FROM curated_readings WHERE well_id = ? ORDER BY event_time", [well_id]
+        "SELECT event_time, p_tpt, p_pdg, anomaly_flag, label, event_class FROM curated_readings "
+        "WHERE source_file = ? ORDER BY event_time",
+        [source_file],
     ).df()
     fig, ax = plt.subplots(figsize=(11, 4))
     ax.plot(frame["event_time"], frame["p_tpt"] / 1e5, lw=0.8, label="P-TPT (bar)")
@@ -31,8 +42,9 @@ def pressure_with_anomalies(con: Any, well_id: str | None = None):
     ax.scatter(flagged["event_time"], flagged["p_tpt"] / 1e5, s=4, color="red", label="flagged", zorder=3)
     labelled = frame[frame["label"].fillna(0) > 0]
     if not labelled.empty:
-        ax.axvspan(labelled["event_time"].min(), labelled["event_time"].max(), color="orange", alpha=0.08, label="labelled event")
-    ax.set_title(f"{well_id}: pressure and flagged anomalies")
+        ax.axvspan(labelled["event_time"].min(), labelled["event_time"].max(), color="orange", alpha=0.12, label="labelled event")
+    ax.set_title(f"{well_id}, {source_file} (class {int(frame['event_class'].iloc[0])}): pressure and flagged anomalies")
+    ax.set_ylabel("bar")
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     return fig

@@ -41,8 +41,10 @@ def test_detection_and_envelope_only_name_schema_sensors():
     assert set(schema.envelope()) <= sensors
 
 
-def test_terraform_reads_the_same_schema_file():
-    """The Glue tables are built from schema.json by jsondecode, not from a copy."""
-    glue = (REPO / "infra" / "catalog.tf").read_text()
-    assert "pipeline/schema.json" in glue
+def test_terraform_reads_the_same_schema_and_zone_files():
+    """The Glue tables and prefixes come from these files by jsondecode, not from a copy
+    (tests/integration/test_chain.py compares the resulting Glue columns with the files)."""
+    locals_tf = (REPO / "infra" / "locals.tf").read_text()
+    assert 'jsondecode(file("${var.pipeline_dir}/schema.json"))' in locals_tf
+    assert 'jsondecode(file("${var.pipeline_dir}/lake.json"))' in locals_tf
     assert json.loads((REPO / "pipeline" / "schema.json").read_text())["fields"]
