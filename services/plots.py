@@ -86,9 +86,9 @@ def detection_quality(con: Any):
         ax.bar([i + (offset - 1.5) * width for i in range(len(rows))], [v or 0 for v in values], width, label=name)
     ax.set_xticks(range(len(rows)), classes)
     ax.set_xlabel("3W event class")
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.3)
     ax.set_title("Detection quality per class: pipeline flags against a fixed-threshold baseline")
-    ax.legend(fontsize=7, ncols=2)
+    ax.legend(fontsize=7, ncols=4, loc="upper center")
     fig.tight_layout()
     return fig
 
