@@ -1,7 +1,7 @@
-"""`petrostream` command line: up, deploy, demo, generate, produce, build-lake, query, status, down, build.
+"""`petrostream` command line: up, deploy, demo, generate, produce, build-lake, replay-dlq, query, status, down, build.
 
 Exit codes: 0 success; 1 the demo's lake did not hold every reading exactly once, or a replay
-left records unsent; 2 a set-up problem or bad input (the message says what to do, and names
+left records unsent, or replay-dlq kept a batch it could not re-drive; 2 a set-up problem or bad input (the message says what to do, and names
 the file, row and column for a bad input file).
 """
 
@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     produce.add_argument("folder", type=Path, help="3W dataset: <class>/*.parquet (release 2) or <class>/*.csv (release 1)")
     produce.add_argument("--speed", type=float, default=None, help="replay at real time x SPEED (default: as fast as the stream takes it)")
     sub.add_parser("build-lake", help="rebuild curated and gold from every raw object (idempotent)")
+    sub.add_parser("replay-dlq", help="re-drive the stream processor's dead-lettered batches (after fixing the cause)")
     query = sub.add_parser("query", help="run a named query (pipeline/sql) or ad-hoc Athena SQL on the local lake with DuckDB")
     query.add_argument("sql", nargs="?", help="a query name or SQL text; omit to list the named queries")
     sub.add_parser("status", help="show how LocalStack runs and what is deployed")
@@ -117,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
             return _produce(settings, args.folder, args.speed)
         elif args.command == "build-lake":
             _build_lake(settings)
+        elif args.command == "replay-dlq":
+            return _replay_dlq(settings)
         elif args.command == "query":
             _query(settings, args.sql)
         elif args.command == "status":
@@ -194,6 +197,17 @@ def _build_lake(settings: Settings) -> None:
     started = time.monotonic()
     output = build_from_raw(store, keys)
     print(f"build-lake: {len(keys)} raw objects -> {output.curated_rows} curated rows in {len(output.partitions)} partitions in {time.monotonic() - started:.1f} s")
+
+
+def _replay_dlq(settings: Settings) -> int:
+    from services.dlq_replay import replay_dead_letters
+
+    stack, outputs = _deployed(settings)
+    summary = replay_dead_letters(stack.endpoint, settings.region, outputs)
+    print(f"replay-dlq: {summary.messages} dead-lettered batches read, {summary.redriven} re-driven ({summary.records} records)")
+    for reason in summary.failed:
+        print(f"  kept: {reason}", file=sys.stderr)
+    return 1 if summary.failed else 0
 
 
 def lake_connection(settings: Settings):

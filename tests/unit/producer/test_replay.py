@@ -53,3 +53,21 @@ def test_paced_replay_releases_each_second_at_its_moment():
     for group in paced(records, 2.0, clock=lambda: now[0], sleep=sleep):
         released.append((now[0] - 100.0, len(group)))
     assert released == [(0.0, 1), (0.5, 2), (1.5, 1)]
+
+
+def test_a_bad_file_stops_the_replay_before_anything_is_sent(small_dataset, tmp_path):
+    """Every file is read and checked first: a broken one is reported, nothing goes half-way."""
+    import shutil
+
+    import pytest
+
+    from producer.threew import InputFileError
+
+    dataset = tmp_path / "dataset"
+    shutil.copytree(small_dataset, dataset)
+    broken = dataset / "9" / "WELL-00099_20250601000000.parquet"
+    broken.write_bytes(b"PAR1 truncated")
+    stream = RecordingStream()
+    with pytest.raises(InputFileError, match="WELL-00099_20250601000000.parquet: cannot be read"):
+        replay(stream, "readings", dataset)
+    assert stream.calls == 0
