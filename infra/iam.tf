@@ -47,6 +47,11 @@ data "aws_iam_policy_document" "processor" {
     resources = ["${aws_s3_bucket.lake.arn}/${local.zones.quarantine}*"]
   }
   statement {
+    sid       = "LakeKey" # read the encrypted stream, write encrypted quarantine objects
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.lake.arn]
+  }
+  statement {
     sid       = "Logs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.processor.arn}:*"]
@@ -90,10 +95,26 @@ data "aws_iam_policy_document" "firehose" {
     actions   = ["logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.firehose.arn}:*"]
   }
+  statement {
+    sid       = "LakeKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.lake.arn]
+  }
 }
 
 resource "aws_iam_role_policy" "firehose" {
   name   = "firehose-raw"
   role   = aws_iam_role.firehose.id
   policy = data.aws_iam_policy_document.firehose.json
+}
+
+# X-Ray tracing (tracing_config Active): the AWS-managed policy, whose actions take no resource.
+resource "aws_iam_role_policy_attachment" "processor_xray" {
+  role       = aws_iam_role.processor.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"
+}
+
+resource "aws_iam_role_policy_attachment" "builder_xray" {
+  role       = aws_iam_role.builder.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"
 }

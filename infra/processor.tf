@@ -3,9 +3,15 @@
 resource "aws_cloudwatch_log_group" "processor" {
   name              = "/aws/lambda/${local.name}-stream-processor"
   retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.lake.arn
 }
 
 resource "aws_lambda_function" "processor" {
+  #checkov:skip=CKV_AWS_117:No private resource to reach; a VPC would need NAT or endpoints for Kinesis, Firehose, S3 and SQS, all of which are IAM-authorised over TLS.
+  #checkov:skip=CKV_AWS_116:Never invoked asynchronously: event source mappings invoke it, with their own failure handling (on-failure destination / queue redrive).
+  #checkov:skip=CKV_AWS_173:The environment holds resource names only, no secret (AWS encrypts it at rest with its own key); LocalStack 4.14.0 drops KMSKeyArn, so setting it would never converge locally.
+  #checkov:skip=CKV_AWS_272:Code signing needs AWS Signer profiles (absent from LocalStack); the zips are built deterministically and their hash pinned by Terraform.
+  #checkov:skip=CKV_AWS_115:Concurrency is bounded by the event source mapping (one invocation per shard); reserving some can fail on accounts with the default quota.
   function_name    = "${local.name}-stream-processor"
   role             = aws_iam_role.processor.arn
   runtime          = "python3.13"
@@ -15,6 +21,10 @@ resource "aws_lambda_function" "processor" {
   timeout          = 60
   memory_size      = 256
   architectures    = ["x86_64"]
+
+  tracing_config {
+    mode = "Active"
+  }
 
   environment {
     variables = {

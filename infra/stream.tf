@@ -2,6 +2,8 @@ resource "aws_kinesis_stream" "readings" {
   name             = "${local.name}-readings"
   shard_count      = var.stream_shard_count
   retention_period = var.stream_retention_hours
+  encryption_type  = "KMS"
+  kms_key_id       = aws_kms_key.lake.arn
 
   stream_mode_details {
     stream_mode = "PROVISIONED"

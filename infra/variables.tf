@@ -67,8 +67,9 @@ variable "firehose_buffering_mib" {
 }
 
 variable "log_retention_days" {
-  type    = number
-  default = 14
+  description = "CloudWatch Logs retention (a year by default: incident reviews look back that far)."
+  type        = number
+  default     = 365
 }
 
 variable "pipeline_dir" {
@@ -98,4 +99,27 @@ variable "builder_batch_size" {
 variable "builder_batching_window_seconds" {
   type    = number
   default = 2
+}
+
+variable "raw_infrequent_access_after_days" {
+  description = "Days before raw objects move to S3 Standard-IA (30 at least, AWS's minimum)."
+  type        = number
+  default     = 30
+}
+
+variable "raw_expire_after_days" {
+  description = "Days before raw objects are deleted (curated and gold are kept)."
+  type        = number
+  default     = 365
+}
+
+variable "quarantine_expire_after_days" {
+  type    = number
+  default = 180
+}
+
+variable "noncurrent_versions_expire_after_days" {
+  description = "Days an overwritten version (a rebuilt curated partition, a replaced raw object) is kept."
+  type        = number
+  default     = 30
 }

@@ -1,4 +1,4 @@
-"""Create the three virtualenvs PetroStream needs; re-run cheaply (each is stamped with its inputs).
+"""Create the four virtualenvs PetroStream needs; re-run cheaply (each is stamped with its inputs).
 
 Runs with any Python 3.8+ (it is what `make` calls before any virtualenv exists), standard
 library only. The environments:
@@ -6,6 +6,7 @@ library only. The environments:
   .venv                        the project (Python 3.13, like the Lambda runtime it deploys)
   .venvs/localstack            LocalStack 4.14.0 with its own pins, plus the process executor
   .venvs/runtimes/python3.13   the stand-in for the Lambda python3.13 runtime: awslambdaric + boto3
+  .venvs/checkov               checkov, the static security checks of infra/
 
 It also installs kinesis-mock (an npm package LocalStack would otherwise fetch on first use)
 into .venvs/localstack-libs, shared by every host-mode LocalStack instance.
@@ -144,6 +145,8 @@ def main() -> int:
             [["-r", str(runtime_reqs)]],
             "Lambda python3.13 runtime stand-in",
         )
+        checkov_reqs = ROOT / "services" / "checkov" / "requirements.txt"
+        _venv(python, ROOT / ".venvs" / "checkov", _digest(checkov_reqs, extra=python), [["-r", str(checkov_reqs)]], "checkov (infra/ security checks)")
         install_kinesis_mock(ROOT / ".venvs" / "localstack" / "bin" / "python", ROOT / ".venvs" / "localstack-libs")
     except SetupError as error:
         print(f"setup: {error}", file=sys.stderr)
