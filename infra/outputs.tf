@@ -50,3 +50,16 @@ output "dead_letter_queue_url" {
 output "region" {
   value = data.aws_region.current.name
 }
+
+output "alarm_names" {
+  value = sort(concat(
+    [aws_cloudwatch_metric_alarm.iterator_age.alarm_name, aws_cloudwatch_metric_alarm.firehose_delivery.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.lambda_errors : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.lambda_throttles : a.alarm_name],
+    [for a in aws_cloudwatch_metric_alarm.dead_letters : a.alarm_name],
+  ))
+}
+
+output "dashboard_name" {
+  value = aws_cloudwatch_dashboard.pipeline.dashboard_name
+}

@@ -123,3 +123,15 @@ variable "noncurrent_versions_expire_after_days" {
   type        = number
   default     = 30
 }
+
+variable "alarm_actions" {
+  description = "ARNs (SNS topics) notified when an alarm fires or clears."
+  type        = list(string)
+  default     = []
+}
+
+variable "alarm_iterator_age_ms" {
+  description = "Stream lag, in milliseconds, above which the iterator-age alarm fires."
+  type        = number
+  default     = 60000
+}

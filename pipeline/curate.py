@@ -117,6 +117,10 @@ class CuratedBuild:
         rows = self.con.execute("SELECT DISTINCT date, hour FROM incoming ORDER BY date, hour").fetchall()
         return [(date, int(hour)) for date, hour in rows]
 
+    def run_ids(self) -> list[str]:
+        """Producer runs of the staged rows: the correlation ids of this build."""
+        return [r for (r,) in self.con.execute("SELECT DISTINCT run_id FROM incoming WHERE run_id IS NOT NULL ORDER BY 1").fetchall()]
+
     def write(self, existing_curated: Sequence[str | Path], out_dir: Path) -> BuildOutput:
         """Merge with existing curated files, deduplicate, detect, write curated and gold."""
         keep = ", ".join(f.name for f in schema.raw_fields() if f.stage == "record") + ", ingested_at, sequence_number, date, hour"

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -79,6 +79,7 @@ class BuildResult:
     partitions: list[Partition]
     curated_rows: int
     keys: list[str]  # objects written (curated and gold)
+    run_ids: list[str] = field(default_factory=list)  # producer runs merged (correlation ids)
 
 
 def build_from_raw(store: LakeStore, raw_keys: Iterable[str], work_dir: Path | None = None, threads: int = 8) -> BuildResult:
@@ -96,6 +97,7 @@ def build_from_raw(store: LakeStore, raw_keys: Iterable[str], work_dir: Path | N
         try:
             build = CuratedBuild(con)
             partitions = build.stage(files)
+            run_ids = build.run_ids()
             existing_keys = [layout.partition_key("curated", date, hour) for date, hour in partitions]
             existing_targets = [root / "existing" / f"date={d}" / f"hour={h}" / PARTITION_FILE for d, h in partitions]
             with ThreadPoolExecutor(threads) as pool:
@@ -109,4 +111,4 @@ def build_from_raw(store: LakeStore, raw_keys: Iterable[str], work_dir: Path | N
             uploads[layout.prefix(zone) + relative] = path
         with ThreadPoolExecutor(threads) as pool:
             list(pool.map(store.put, uploads, uploads.values()))
-        return BuildResult(output.partitions, output.curated_rows, sorted(uploads))
+        return BuildResult(output.partitions, output.curated_rows, sorted(uploads), run_ids)

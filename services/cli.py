@@ -1,7 +1,8 @@
 """`petrostream` command line: up, deploy, demo, generate, produce, build-lake, replay-dlq, query, status, down, build.
 
 Exit codes: 0 success; 1 the demo's lake did not hold every reading exactly once, or a replay
-left records unsent, or replay-dlq kept a batch it could not re-drive; 2 a set-up problem or bad input (the message says what to do, and names
+left records unsent, replay-dlq kept a batch it could not re-drive, or status found dead letters
+or recent errors; 2 a set-up problem or bad input (the message says what to do, and names
 the file, row and column for a bad input file).
 """
 
@@ -127,7 +128,16 @@ def main(argv: list[str] | None = None) -> int:
             print(stack.status())
             outputs_file = _outputs_file(settings, _instance(stack))
             if outputs_file.exists():
-                _print_outputs(json.loads(outputs_file.read_text()))
+                outputs = json.loads(outputs_file.read_text())
+                _print_outputs(outputs)
+                from services.localstack.health import localstack_version
+
+                if localstack_version(stack.endpoint) is not None:  # answering: report on the pipeline
+                    from services.status import pipeline_status
+
+                    report = pipeline_status(stack.endpoint, settings.region, outputs)
+                    print(report.describe())
+                    return 0 if report.healthy else 1
         elif args.command == "down":
             stack = select(settings)
             killed = stack.stop()

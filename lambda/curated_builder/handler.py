@@ -48,6 +48,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = time.monotonic()
     output = build_from_raw(S3Store(_s3, os.environ["LAKE_BUCKET"]), keys, work_dir=os.environ.get("TMPDIR", "/tmp"))
     seconds = time.monotonic() - started
+    logger.set_correlation_id(",".join(output.run_ids) or None)  # the producer runs, as in the stream processor
     metrics.add_metric(name="RawObjectsBuilt", unit=MetricUnit.Count, value=len(keys))
     metrics.add_metric(name="PartitionsWritten", unit=MetricUnit.Count, value=len(output.partitions))
     metrics.add_metric(name="BuildSeconds", unit=MetricUnit.Seconds, value=seconds)

@@ -79,3 +79,11 @@ def test_sql_envelope_matches_the_stream_processor(tmp_path, rows):
     con.execute("CREATE TABLE r AS SELECT * FROM read_json_auto(?)", [str(tmp_path / "sample.json")])
     sql_scores = [s for (s,) in con.execute(f"SELECT {_envelope_sql()} FROM r").fetchall()]
     assert sql_scores == pytest.approx([envelope_score(r) for r in sample], rel=1e-9)
+
+
+def test_a_build_reports_the_producer_runs_it_merged(tmp_path, rows):
+    store = DirectoryStore(tmp_path / "lake")
+    paths = write_raw(rows[:100], store.root / layout.prefix("raw"), 50)
+    result = build_from_raw(store, [p.relative_to(store.root).as_posix() for p in paths])
+    assert result.run_ids == ["test-run"]
+    assert result.curated_rows == 100 and all(k.startswith(("curated/", "gold/")) for k in result.keys)
