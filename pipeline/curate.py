@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline import detection, schema
+from pipeline import detection, layout, schema
 
 Partition = tuple[str, int]  # (date YYYY-MM-DD, hour)
-PARTITION_FILE = "part-0.parquet"
 
 
 def connect(threads: int | None = None, memory_limit: str | None = None) -> Any:
@@ -99,7 +98,7 @@ ORDER BY date, hour, event_class
 class BuildOutput:
     partitions: list[Partition]
     curated_rows: int
-    files: dict[str, Path]  # zone-relative key ("date=.../hour=.../part-0.parquet" under a zone) -> local file
+    files: dict[str, Path]  # lake key (pipeline/layout.partition_key) -> the local file written for it
 
 
 class CuratedBuild:
@@ -144,14 +143,14 @@ class CuratedBuild:
         ):
             self.con.execute(f"CREATE OR REPLACE TEMP TABLE zone_out AS {query}")
             for date, hour in partitions:
-                relative = f"date={date}/hour={hour}/{PARTITION_FILE}"
-                target = out_dir / zone / relative
+                key = layout.partition_key(zone, date, hour)
+                target = out_dir / key
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self.con.execute(
                     f"COPY (SELECT * EXCLUDE (date, hour) FROM zone_out WHERE date = ? AND hour = ?) "
                     f"TO '{target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)",
                     [date, hour],
                 )
-                files[f"{zone}:{relative}"] = target
+                files[key] = target
         rows = self.con.execute("SELECT count(*) FROM curated").fetchone()[0]
         return BuildOutput(partitions, int(rows), files)

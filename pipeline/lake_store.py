@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline import layout
-from pipeline.curate import PARTITION_FILE, CuratedBuild, Partition, connect
+from pipeline.curate import CuratedBuild, Partition, connect
 
 
 class LakeStore(Protocol):
@@ -99,16 +99,12 @@ def build_from_raw(store: LakeStore, raw_keys: Iterable[str], work_dir: Path | N
             partitions = build.stage(files)
             run_ids = build.run_ids()
             existing_keys = [layout.partition_key("curated", date, hour) for date, hour in partitions]
-            existing_targets = [root / "existing" / f"date={d}" / f"hour={h}" / PARTITION_FILE for d, h in partitions]
+            existing_targets = [root / "existing" / key for key in existing_keys]  # keeps date=/hour= for DuckDB
             with ThreadPoolExecutor(threads) as pool:
                 found = list(pool.map(store.fetch, existing_keys, existing_targets))
             output = build.write([t for t, ok in zip(existing_targets, found) if ok], root / "out")
         finally:
             con.close()
-        uploads = {}
-        for zone_key, path in output.files.items():
-            zone, relative = zone_key.split(":", 1)
-            uploads[layout.prefix(zone) + relative] = path
         with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(store.put, uploads, uploads.values()))
-        return BuildResult(output.partitions, output.curated_rows, sorted(uploads), run_ids)
+            list(pool.map(store.put, output.files, output.files.values()))
+        return BuildResult(output.partitions, output.curated_rows, sorted(output.files), run_ids)

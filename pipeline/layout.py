@@ -10,8 +10,12 @@ LAKE_FILE = Path(__file__).with_name("lake.json")
 
 
 @cache
+def _document() -> dict:
+    return json.loads(LAKE_FILE.read_text())
+
+
 def zones() -> dict[str, str]:
-    return json.loads(LAKE_FILE.read_text())["zones"]
+    return _document()["zones"]
 
 
 def prefix(zone: str) -> str:
@@ -19,5 +23,5 @@ def prefix(zone: str) -> str:
 
 
 def partition_key(zone: str, date: str, hour: int) -> str:
-    """Key of the one file of a (date, hour) partition: rewriting it replaces it."""
-    return f"{prefix(zone)}date={date}/hour={hour}/{json.loads(LAKE_FILE.read_text())['partition_file']}"
+    """Key of the one file of a (date, hour) partition (Hive style): rewriting it replaces it."""
+    return f"{prefix(zone)}date={date}/hour={hour}/{_document()['partition_file']}"
