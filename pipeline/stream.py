@@ -38,6 +38,15 @@ class BatchOutcome:
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     anomalies: int = 0
 
+    def add(self, item: StreamRecord) -> None:
+        """Judge one record and keep the verdict: a raw row, or a quarantine entry."""
+        row, quarantined = process_record(item)
+        if row is not None:
+            self.rows.append((item.sequence_number, row))
+            self.anomalies += row["anomaly_flag"]
+        else:
+            self.quarantined.append(quarantined)  # type: ignore[arg-type]
+
     def alerts(self) -> list[dict[str, Any]]:
         """One alert per well and detector, summarising the flagged rows of this batch."""
         grouped: dict[tuple[str, str], dict[str, Any]] = {}
@@ -129,12 +138,7 @@ def process_record(item: StreamRecord) -> tuple[dict[str, Any] | None, dict[str,
 def process_batch(items: Iterable[StreamRecord]) -> BatchOutcome:
     outcome = BatchOutcome()
     for item in items:
-        row, quarantined = process_record(item)
-        if row is not None:
-            outcome.rows.append((item.sequence_number, row))
-            outcome.anomalies += row["anomaly_flag"]
-        else:
-            outcome.quarantined.append(quarantined)  # type: ignore[arg-type]
+        outcome.add(item)
     return outcome
 
 

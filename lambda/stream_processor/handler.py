@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from pipeline.stream import BatchOutcome, StreamRecord, iso, ndjson_line, process_record
+from pipeline.stream import BatchOutcome, StreamRecord, iso, ndjson_line
 
 MAX_RECORDS = 500  # Firehose PutRecordBatch: 500 records and 4 MiB per call
 MAX_BYTES = 4 * 1024 * 1024
@@ -38,29 +38,18 @@ _s3 = boto3.client("s3")
 _sqs = boto3.client("sqs")
 
 
-class _Batch:
-    """What the record handler collected for one invocation."""
-
-    def __init__(self) -> None:
-        self.outcome = BatchOutcome()
-
-
-_current = _Batch()
+_outcome = BatchOutcome()  # what record_handler collected in the current invocation
 
 
 def record_handler(record: KinesisStreamRecord) -> None:
-    item = StreamRecord(
-        sequence_number=record.kinesis.sequence_number,
-        partition_key=record.kinesis.partition_key,
-        arrival=datetime.fromtimestamp(record.kinesis.approximate_arrival_timestamp, UTC),
-        data=record.kinesis.data_as_bytes(),
+    _outcome.add(
+        StreamRecord(
+            sequence_number=record.kinesis.sequence_number,
+            partition_key=record.kinesis.partition_key,
+            arrival=datetime.fromtimestamp(record.kinesis.approximate_arrival_timestamp, UTC),
+            data=record.kinesis.data_as_bytes(),
+        )
     )
-    row, quarantined = process_record(item)
-    if row is not None:
-        _current.outcome.rows.append((item.sequence_number, row))
-        _current.outcome.anomalies += row["anomaly_flag"]
-    else:
-        _current.outcome.quarantined.append(quarantined)
 
 
 def _chunks(items: list[tuple[str, bytes]]) -> list[list[tuple[str, bytes]]]:
@@ -91,7 +80,7 @@ def _quarantine(entries: list[dict[str, Any]], shard: str) -> str:
     """One NDJSON object per batch; its key derives from the first record, so a retry overwrites it."""
     first = entries[0]
     key = f"{os.environ['QUARANTINE_PREFIX']}date={first['arrival'][:10]}/{shard}-{first['sequence_number']}.ndjson"
-    body = b"".join((json.dumps(entry, separators=(",", ":")) + "\n").encode() for entry in entries)
+    body = b"".join(ndjson_line(entry) for entry in entries)
     _s3.put_object(Bucket=os.environ["LAKE_BUCKET"], Key=key, Body=body, ContentType="application/x-ndjson")
     return key
 
@@ -109,13 +98,13 @@ def _alert(alerts: list[dict[str, Any]]) -> None:
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    global _current
-    _current = _Batch()
+    global _outcome
+    _outcome = BatchOutcome()
     records = event.get("Records", [])
     started = time.time()
     with processor(records=records, handler=record_handler):
         processor.process()
-    outcome = _current.outcome
+    outcome = _outcome
     run_ids = sorted({row["run_id"] for _, row in outcome.rows if row.get("run_id")})
     logger.set_correlation_id(",".join(run_ids) or None)
 
