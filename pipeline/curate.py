@@ -32,6 +32,11 @@ def connect(threads: int | None = None, memory_limit: str | None = None) -> Any:
     return duckdb.connect(config=config)
 
 
+def no_files(error: Exception) -> bool:
+    """True for DuckDB's error on a glob that matches nothing yet (an empty zone)."""
+    return "No files found" in str(error)
+
+
 def _sql_list(paths: Sequence[str | Path]) -> str:
     return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
 

@@ -13,7 +13,7 @@ from typing import Any
 import sqlglot
 
 from pipeline import layout
-from pipeline.curate import curated_relation, raw_relation
+from pipeline.curate import curated_relation, no_files, raw_relation
 
 SQL_DIR = Path(__file__).with_name("sql")
 TABLES = {"curated_readings": "curated", "gold_well_hourly": "gold_well_hourly", "gold_class_hourly": "gold_class_hourly"}
@@ -44,22 +44,17 @@ def create_views(con: Any, lake_root: str) -> list[str]:
 
     A zone without files yet gets no view; the names of the views made are returned.
     """
-    made = []
     root = lake_root.rstrip("/")
-    for table, zone in TABLES.items():
-        pattern = f"{root}/{layout.prefix(zone)}**/*.parquet"
+    relations = {table: curated_relation(f"{root}/{layout.prefix(zone)}**/*.parquet") for table, zone in TABLES.items()}
+    relations["raw_readings"] = raw_relation([f"{root}/{layout.prefix('raw')}**"])
+    made = []
+    for view, relation in relations.items():
         try:
-            con.execute(f"CREATE OR REPLACE VIEW {table} AS SELECT * FROM {curated_relation(pattern)}")
-            made.append(table)
-        except Exception as error:  # DuckDB: "No files found that match the pattern"
-            if "No files found" not in str(error):
+            con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {relation}")
+            made.append(view)
+        except Exception as error:
+            if not no_files(error):
                 raise
-    try:
-        con.execute(f"CREATE OR REPLACE VIEW raw_readings AS SELECT * FROM {raw_relation([f'{root}/{layout.prefix("raw")}**'])}")
-        made.append("raw_readings")
-    except Exception as error:
-        if "No files found" not in str(error):
-            raise
     return made
 
 

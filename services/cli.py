@@ -222,13 +222,10 @@ def _replay_dlq(settings: Settings) -> int:
 
 def lake_connection(settings: Settings):
     """DuckDB with views named like the Glue tables over the deployed lake."""
-    from pipeline.queries import create_views
-    from services.lake_sql import connect
+    from services.lake_sql import lake_views
 
     stack, outputs = _deployed(settings)
-    con = connect(stack.endpoint, settings.region)
-    create_views(con, f"s3://{outputs['lake_bucket']}")
-    return con
+    return lake_views(stack.endpoint, settings.region, outputs["lake_bucket"])
 
 
 def _query(settings: Settings, sql: str | None) -> None:
@@ -246,10 +243,10 @@ def _query(settings: Settings, sql: str | None) -> None:
 
 
 def _demo(settings: Settings, wells: int, instances_per_well: int) -> int:
-    from pipeline.queries import create_views, run
+    from pipeline.queries import run
     from producer.synthetic import SyntheticSpec
     from services.demo import ensure_dataset, run_chain
-    from services.lake_sql import connect
+    from services.lake_sql import lake_views
 
     stack, outputs = up(settings)
     _print_outputs(outputs)
@@ -267,8 +264,7 @@ def _demo(settings: Settings, wells: int, instances_per_well: int) -> int:
         f"demo: {result.raw_rows} rows of this run in raw; {result.curated_rows} of {expected} readings in curated "
         f"(s3://{outputs['lake_bucket']}/curated/) {result.seconds:.1f} s after the replay began"
     )
-    con = connect(stack.endpoint, settings.region)
-    create_views(con, f"s3://{outputs['lake_bucket']}")
+    con = lake_views(stack.endpoint, settings.region, outputs["lake_bucket"])
     for name in ("anomalies_per_hour", "time_to_first_flag", "top_wells_by_anomaly_rate"):
         print(f"\n== {name} (curated/gold, DuckDB) ==")
         print(run(con, name).df().to_string(index=False))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import layout
+from pipeline.curate import no_files
 from producer.replay import ReplayResult, replay
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws
@@ -58,8 +59,8 @@ def lake_counts(endpoint: str | None, region: str, bucket: str, run_id: str, eve
 def _count(con: Any, sql: str, params: list | None = None) -> int:
     try:
         return int(con.execute(sql, params or []).fetchone()[0])
-    except Exception as error:  # no object in the zone yet
-        if "No files found" in str(error):
+    except Exception as error:
+        if no_files(error):  # no object in the zone yet
             return 0
         raise
 

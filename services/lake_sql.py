@@ -40,3 +40,12 @@ def connect(endpoint: str | None, region: str, access_key: str = "test", secret_
         [access_key, secret_key, region, url.netloc, url.scheme == "https"],
     )
     return con
+
+
+def lake_views(endpoint: str | None, region: str, bucket: str) -> duckdb.DuckDBPyConnection:
+    """DuckDB over a deployed lake, with views named like the Glue tables (pipeline/queries.py)."""
+    from pipeline.queries import create_views
+
+    con = connect(endpoint, region)
+    create_views(con, f"s3://{bucket}")
+    return con

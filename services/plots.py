@@ -118,13 +118,11 @@ def notebook_connection():
     PETROSTREAM_LAKE_BUCKET) or else the one `make demo` deployed."""
     import os
 
-    from pipeline.queries import create_views
-    from services.lake_sql import connect
+    from services.lake_sql import lake_views
 
     if os.environ.get("PETROSTREAM_LAKE_BUCKET"):
-        con = connect(os.environ["PETROSTREAM_LAKE_ENDPOINT"], os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-        create_views(con, f"s3://{os.environ['PETROSTREAM_LAKE_BUCKET']}")
-        return con
+        region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+        return lake_views(os.environ["PETROSTREAM_LAKE_ENDPOINT"], region, os.environ["PETROSTREAM_LAKE_BUCKET"])
     from services.cli import lake_connection
     from services.settings import Settings
 

@@ -12,7 +12,7 @@ from pipeline import layout
 from pipeline.queries import create_views, names, run
 from services import local_aws
 from services.demo import lake_counts, run_chain
-from services.lake_sql import connect
+from services.lake_sql import connect, lake_views
 
 pytestmark = pytest.mark.integration
 REGION = "us-east-1"
@@ -66,8 +66,7 @@ def test_every_named_query_runs_on_the_local_lake(lake):
 
 def _checksums(localstack, deployed) -> dict[str, tuple[int, str]]:
     """(rows, content checksum) of curated and gold, independent of row order."""
-    con = connect(localstack.endpoint, REGION)
-    create_views(con, f"s3://{deployed['lake_bucket']}")
+    con = lake_views(localstack.endpoint, REGION, deployed["lake_bucket"])
     sums = {}
     for table in ("curated_readings", "gold_well_hourly", "gold_class_hourly"):
         sums[table] = tuple(con.execute(f"SELECT count(*), bit_xor(hash(t)) :: VARCHAR FROM {table} AS t").fetchone())
