@@ -11,6 +11,7 @@ from producer.replay import replay
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services.demo import lake_counts
 from services.dlq_replay import replay_dead_letters
+from services.status import queue_depth
 
 pytestmark = pytest.mark.integration
 REGION = "us-east-1"
@@ -24,8 +25,7 @@ def _set_delivery_stream(aws, function: str, name: str) -> None:
 
 
 def _queue_depth(aws, url: str) -> int:
-    attributes = aws("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
-    return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+    return queue_depth(aws("sqs"), url)
 
 
 def test_dead_lettered_batch_is_redriven_into_curated(chain, deployed, aws, localstack, tmp_path):
