@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.batching import chunks
+
 MAX_RECORDS = 500
 MAX_BYTES = 5 * 1024 * 1024
 MAX_RECORD_BYTES = 1024 * 1024
@@ -35,21 +37,17 @@ def encode(record: dict[str, Any]) -> bytes:
     return json.dumps(record, separators=(",", ":"), sort_keys=True).encode()
 
 
+def _entry_size(entry: dict[str, Any]) -> int:
+    """What counts against Kinesis's limits: data plus partition key; over 1 MiB is refused."""
+    size = len(entry["Data"]) + len(entry["PartitionKey"].encode())
+    if size > MAX_RECORD_BYTES:
+        raise RecordTooLarge(f"record for partition {entry['PartitionKey']!r} is {size} bytes (limit 1 MiB)")
+    return size
+
+
 def batches(entries: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     """Group PutRecords entries ({Data, PartitionKey}) under the count and size limits."""
-    batch: list[dict[str, Any]] = []
-    size = 0
-    for entry in entries:
-        entry_size = len(entry["Data"]) + len(entry["PartitionKey"].encode())
-        if entry_size > MAX_RECORD_BYTES:
-            raise RecordTooLarge(f"record for partition {entry['PartitionKey']!r} is {entry_size} bytes (limit 1 MiB)")
-        if batch and (len(batch) == MAX_RECORDS or size + entry_size > MAX_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(entry)
-        size += entry_size
-    if batch:
-        yield batch
+    return chunks(entries, MAX_RECORDS, MAX_BYTES, _entry_size)
 
 
 def put_records(

@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from pipeline.batching import chunks
 from pipeline.stream import BatchOutcome, StreamRecord, iso, ndjson_line
 
 MAX_RECORDS = 500  # Firehose PutRecordBatch: 500 records and 4 MiB per call
@@ -50,18 +51,6 @@ def record_handler(record: KinesisStreamRecord) -> None:
             data=record.kinesis.data_as_bytes(),
         )
     )
-
-
-def _chunks(items: list[tuple[str, bytes]]) -> list[list[tuple[str, bytes]]]:
-    chunks: list[list[tuple[str, bytes]]] = [[]]
-    size = 0
-    for item in items:
-        if len(chunks[-1]) == MAX_RECORDS or size + len(item[1]) > MAX_BYTES:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(item)
-        size += len(item[1])
-    return [chunk for chunk in chunks if chunk]
 
 
 def _deliver(stream: str, chunk: list[tuple[str, bytes]]) -> list[str]:
@@ -113,7 +102,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         key = _quarantine(outcome.quarantined, shard)
         logger.info("quarantined", extra={"count": len(outcome.quarantined), "key": key, "reasons": sorted({q["reason"] for q in outcome.quarantined})})
     failed: list[str] = []
-    for chunk in _chunks([(sequence, ndjson_line(row)) for sequence, row in outcome.rows]):
+    lines = [(sequence, ndjson_line(row)) for sequence, row in outcome.rows]
+    for chunk in chunks(lines, MAX_RECORDS, MAX_BYTES, lambda item: len(item[1])):
         failed += _deliver(os.environ["DELIVERY_STREAM_NAME"], chunk)
     _alert(outcome.alerts())
 
