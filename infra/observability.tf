@@ -9,86 +9,56 @@ locals {
     processor = aws_sqs_queue.processor_dlq.name
     builder   = aws_sqs_queue.raw_objects_dlq.name
   }
+
+  # Every alarm, keyed by its name. Each compares one statistic with a threshold; all treat
+  # missing data as fine (an idle pipeline is not broken) and notify var.alarm_actions.
+  alarms = merge(
+    {
+      "${local.name}-stream-iterator-age" = {
+        description = "The stream processor is falling behind the readings stream."
+        namespace   = "AWS/Kinesis", metric = "GetRecords.IteratorAgeMilliseconds"
+        dimensions  = { StreamName = aws_kinesis_stream.readings.name }
+        statistic   = "Maximum", period = 60, periods = 5
+        threshold   = var.alarm_iterator_age_ms, comparison = "GreaterThanThreshold"
+      }
+      "${local.name}-raw-delivery-failing" = {
+        description = "Firehose could not deliver to the raw zone (records go to raw-errors/)."
+        namespace   = "AWS/Firehose", metric = "DeliveryToS3.Success"
+        dimensions  = { DeliveryStreamName = aws_kinesis_firehose_delivery_stream.raw.name }
+        statistic   = "Minimum", period = 300, periods = 1
+        threshold   = 1, comparison = "LessThanThreshold"
+      }
+    },
+    { for f in values(local.functions) : "${f}-errors" => {
+      description = "${f} returned errors (its batches are being retried)."
+      namespace   = "AWS/Lambda", metric = "Errors", dimensions = { FunctionName = f }
+      statistic   = "Sum", period = 60, periods = 1, threshold = 0, comparison = "GreaterThanThreshold"
+    } },
+    { for f in values(local.functions) : "${f}-throttles" => {
+      description = "${f} was throttled."
+      namespace   = "AWS/Lambda", metric = "Throttles", dimensions = { FunctionName = f }
+      statistic   = "Sum", period = 300, periods = 1, threshold = 0, comparison = "GreaterThanThreshold"
+    } },
+    { for q in values(local.dead_letter_queues) : "${q}-not-empty" => {
+      description = "Something was dead-lettered: see README, Failure modes (petrostream replay-dlq)."
+      namespace   = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", dimensions = { QueueName = q }
+      statistic   = "Maximum", period = 60, periods = 1, threshold = 0, comparison = "GreaterThanThreshold"
+    } },
+  )
 }
 
-resource "aws_cloudwatch_metric_alarm" "iterator_age" {
-  alarm_name          = "${local.name}-stream-iterator-age"
-  alarm_description   = "The stream processor is falling behind the readings stream."
-  namespace           = "AWS/Kinesis"
-  metric_name         = "GetRecords.IteratorAgeMilliseconds"
-  dimensions          = { StreamName = aws_kinesis_stream.readings.name }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 5
-  threshold           = var.alarm_iterator_age_ms
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
-  for_each            = local.functions
-  alarm_name          = "${each.value}-errors"
-  alarm_description   = "${each.value} returned errors (its batches are being retried)."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = 60
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
-  for_each            = local.functions
-  alarm_name          = "${each.value}-throttles"
-  alarm_description   = "${each.value} was throttled."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "dead_letters" {
-  for_each            = local.dead_letter_queues
-  alarm_name          = "${each.value}-not-empty"
-  alarm_description   = "Something was dead-lettered: see README, Failure modes (petrostream replay-dlq)."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = each.value }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "firehose_delivery" {
-  alarm_name          = "${local.name}-raw-delivery-failing"
-  alarm_description   = "Firehose could not deliver to the raw zone (records go to raw-errors/)."
-  namespace           = "AWS/Firehose"
-  metric_name         = "DeliveryToS3.Success"
-  dimensions          = { DeliveryStreamName = aws_kinesis_firehose_delivery_stream.raw.name }
-  statistic           = "Minimum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 1
-  comparison_operator = "LessThanThreshold"
+resource "aws_cloudwatch_metric_alarm" "pipeline" {
+  for_each            = local.alarms
+  alarm_name          = each.key
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  period              = each.value.period
+  evaluation_periods  = each.value.periods
+  threshold           = each.value.threshold
+  comparison_operator = each.value.comparison
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
   ok_actions          = var.alarm_actions

@@ -52,12 +52,7 @@ output "region" {
 }
 
 output "alarm_names" {
-  value = sort(concat(
-    [aws_cloudwatch_metric_alarm.iterator_age.alarm_name, aws_cloudwatch_metric_alarm.firehose_delivery.alarm_name],
-    [for a in aws_cloudwatch_metric_alarm.lambda_errors : a.alarm_name],
-    [for a in aws_cloudwatch_metric_alarm.lambda_throttles : a.alarm_name],
-    [for a in aws_cloudwatch_metric_alarm.dead_letters : a.alarm_name],
-  ))
+  value = sort([for alarm in aws_cloudwatch_metric_alarm.pipeline : alarm.alarm_name])
 }
 
 output "dashboard_name" {
