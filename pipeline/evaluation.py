@@ -18,21 +18,49 @@ from pipeline import schema
 BASELINE_SIGMAS = 3.0
 
 
-@dataclass(frozen=True)
-class ClassQuality:
-    event_class: int
-    readings: int
-    positives: int
-    precision: float | None
-    recall: float | None
-    false_positive_rate: float | None
-    baseline_precision: float | None
-    baseline_recall: float | None
-    baseline_false_positive_rate: float | None
-
-
 def _ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
+
+
+@dataclass(frozen=True)
+class ClassQuality:
+    """Counts for one event class; the rates are derived from them."""
+
+    event_class: int
+    readings: int  # labelled readings of this class's instances
+    positives: int  # of which labelled as an event under way
+    tp: int  # flagged and positive
+    fp: int  # flagged and normal
+    b_tp: int  # the same two for the baseline
+    b_fp: int
+
+    @property
+    def negatives(self) -> int:
+        return self.readings - self.positives
+
+    @property
+    def precision(self) -> float | None:
+        return _ratio(self.tp, self.tp + self.fp) if self.positives else None
+
+    @property
+    def recall(self) -> float | None:
+        return _ratio(self.tp, self.positives)
+
+    @property
+    def false_positive_rate(self) -> float | None:
+        return _ratio(self.fp, self.negatives)
+
+    @property
+    def baseline_precision(self) -> float | None:
+        return _ratio(self.b_tp, self.b_tp + self.b_fp) if self.positives else None
+
+    @property
+    def baseline_recall(self) -> float | None:
+        return _ratio(self.b_tp, self.positives)
+
+    @property
+    def baseline_false_positive_rate(self) -> float | None:
+        return _ratio(self.b_fp, self.negatives)
 
 
 def counts_sql(table: str = "curated_readings") -> str:
@@ -54,25 +82,13 @@ FROM scored GROUP BY event_class ORDER BY event_class
 
 def quality(con: Any, table: str = "curated_readings") -> list[ClassQuality]:
     """Per-class quality of the pipeline's flags and of the baseline, from a DuckDB table or view."""
-    rows = con.execute(counts_sql(table)).fetchall()
-    result = []
-    for event_class, readings, positives, tp, fp, b_tp, b_fp in rows:
-        negatives = readings - positives
-        result.append(
-            ClassQuality(
-                int(event_class), int(readings), int(positives),
-                _ratio(tp, tp + fp) if positives else None, _ratio(tp, positives), _ratio(fp, negatives),
-                _ratio(b_tp, b_tp + b_fp) if positives else None, _ratio(b_tp, positives), _ratio(b_fp, negatives),
-            )
-        )  # fmt: skip
-    return result
+    return [ClassQuality(*(int(value) for value in row)) for row in con.execute(counts_sql(table)).fetchall()]
 
 
-def overall(con: Any, table: str = "curated_readings") -> dict[str, float | None]:
+def overall(rows: list[ClassQuality]) -> dict[str, float | None]:
     """Micro-averaged precision and recall over all labelled readings, flags and baseline."""
-    rows = con.execute(counts_sql(table)).fetchall()
-    positives = sum(r[2] for r in rows)
-    tp, fp, b_tp, b_fp = (sum(r[i] for r in rows) for i in (3, 4, 5, 6))
+    positives = sum(r.positives for r in rows)
+    tp, fp, b_tp, b_fp = (sum(getattr(r, name) for r in rows) for name in ("tp", "fp", "b_tp", "b_fp"))
     return {
         "precision": _ratio(tp, tp + fp), "recall": _ratio(tp, positives),
         "baseline_precision": _ratio(b_tp, b_tp + b_fp), "baseline_recall": _ratio(b_tp, positives),

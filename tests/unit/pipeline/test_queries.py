@@ -80,6 +80,6 @@ def test_flags_beat_the_fixed_threshold_baseline(lake):
     from pipeline import evaluation
 
     con, _ = lake
-    scores = evaluation.overall(con)
+    scores = evaluation.overall(evaluation.quality(con))
     assert scores["recall"] > scores["baseline_recall"]
     assert scores["precision"] >= 0.95
