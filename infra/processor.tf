@@ -55,4 +55,9 @@ resource "aws_lambda_event_source_mapping" "processor" {
       destination_arn = aws_sqs_queue.processor_dlq.arn
     }
   }
+
+  # Reading starts the moment this mapping exists, and a stream can already hold records (a
+  # redeploy, a LocalStack restarted with persistence): a raw object written before the bucket
+  # notification exists would never reach the curated builder.
+  depends_on = [aws_s3_bucket_notification.raw_objects]
 }

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from services import lambda_build
 from services.errors import PetroStreamError
-from services.localstack.stack import DockerStack, HostStack, Stack, select
+from services.localstack.stack import DockerStack, Stack, select
 from services.settings import Settings
 from services.terraform import LocalDeployment
 
@@ -45,7 +45,6 @@ def deploy(settings: Settings, stack: Stack) -> dict:
 def up(settings: Settings) -> tuple[Stack, dict]:
     started = time.monotonic()
     stack = select(settings)
-    fresh = isinstance(stack, HostStack) and stack.host.pid() is None and not stack.host.persistence
     print(f"LocalStack mode: {stack.mode}")
     stack.start()
     healthy = time.monotonic() - started
@@ -58,8 +57,6 @@ def up(settings: Settings) -> tuple[Stack, dict]:
             raise PetroStreamError("the deploy service failed", "see `docker compose logs deploy`")
         outputs = json.loads(_outputs_file(settings, "docker").read_text())
     else:
-        if fresh:
-            LocalDeployment(settings, stack.endpoint, _instance(stack)).forget_state()
         outputs = deploy(settings, stack)
     print(f"up: healthy and applied in {time.monotonic() - started:.1f} s (healthy after {healthy:.1f} s)")
     return stack, outputs

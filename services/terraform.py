@@ -30,6 +30,8 @@ MIRROR_CANDIDATES = (
     Path("/opt/tf-plugins"),
 )
 AWS_PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
+TFLOCAL_OVERRIDE = "localstack_providers_override.tf"  # written by tflocal on each run
+ADOPTED_FILE = "adopted_imports.tf"  # import blocks of resources a restarted LocalStack kept
 
 
 def find_terraform() -> str:
@@ -91,7 +93,7 @@ class LocalDeployment:
         self.workdir.mkdir(parents=True, exist_ok=True)
         sources = {path.name: path for path in self.settings.infra_dir.glob("*.tf")}
         for existing in self.workdir.glob("*.tf"):
-            if existing.name not in sources and existing.name != "localstack_providers_override.tf":
+            if existing.name not in sources and existing.name != TFLOCAL_OVERRIDE:
                 existing.unlink()
         for name, path in sources.items():
             target = self.workdir / name
@@ -136,6 +138,7 @@ class LocalDeployment:
         """Apply, then converge: LocalStack's kinesis-mock ignores tags given to CreateStream, so
         a fresh stack can need one more apply (AddTagsToStream) before the plan is empty."""
         self.init()
+        self.reconcile()
         for attempt in range(2):
             self._run(
                 "apply", "-auto-approve", "-input=false", "-compact-warnings",
@@ -170,8 +173,32 @@ class LocalDeployment:
         ).stdout  # fmt: skip
         return {name: value["value"] for name, value in json.loads(raw or "{}").items()}
 
+    def reconcile(self) -> None:
+        """Make the state match what a restarted LocalStack still holds, before applying.
+
+        LocalStack's free edition keeps nothing across a restart except, with PERSISTENCE=1, the
+        Kinesis streams (kinesis-mock saves them itself). Refreshing a state whose resources have
+        vanished fails on LocalStack (GetDashboard answers InvalidParameterValue where AWS answers
+        ResourceNotFound), so a state whose lake bucket is gone is dropped, and a stream that
+        survived is adopted with an import block: its records are acknowledged data that the new
+        stack must process. The block lives in the working copy only, until the next sync.
+        """
+        if not (self.workdir / "terraform.tfstate").exists():
+            return
+        previous = self.outputs()
+        bucket, stream = previous.get("lake_bucket"), previous.get("stream_name")
+        if not bucket or local_aws.exists(lambda: self._client("s3").head_bucket(Bucket=bucket)):
+            return
+        self.forget_state()
+        if stream and local_aws.exists(lambda: self._client("kinesis").describe_stream_summary(StreamName=stream)):
+            print(f"terraform: LocalStack restarted and kept stream {stream}; importing it into a new state")
+            (self.workdir / ADOPTED_FILE).write_text(f'import {{\n  to = aws_kinesis_stream.readings\n  id = "{stream}"\n}}\n')
+
+    def _client(self, service: str):
+        return local_aws.client(service, self.endpoint, self.settings.region)
+
     def forget_state(self) -> None:
-        """Drop the state of a LocalStack that no longer exists (a fresh start without persistence)."""
+        """Drop the state of resources that no longer exist (a LocalStack restarted without them)."""
         for name in ("terraform.tfstate", "terraform.tfstate.backup"):
             (self.workdir / name).unlink(missing_ok=True)
 

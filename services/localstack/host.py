@@ -24,6 +24,8 @@ SHARED_ENV_FILE = Path(__file__).with_name("localstack.env")
 # Marks every process of an instance (LocalStack and its children, such as kinesis-mock's node):
 # the stop sweeps /proc for it, so nothing survives even if LocalStack re-parented a child.
 INSTANCE_MARKER = "PETROSTREAM_LOCALSTACK_INSTANCE"
+# kinesis-mock's npm package, which LocalStack runs under node (one process per account).
+KINESIS_MOCK_PACKAGE = b"kinesis-local"
 
 
 def read_env_file(path: Path = SHARED_ENV_FILE) -> dict[str, str]:
@@ -172,7 +174,7 @@ class HostLocalStack:
 
     def stop(self, grace_seconds: float = 10.0) -> list[int]:
         """Stop LocalStack, kinesis-mock and every function process; returns pids that were killed."""
-        killed: list[int] = []
+        killed = self._stop_kinesis_mock(grace_seconds)
         pid = self.pid()
         if pid is not None:
             killed += _end_group(pid, grace_seconds)
@@ -185,7 +187,17 @@ class HostLocalStack:
         for stray in marked_processes(self.state_dir):
             killed += _end_group(stray, 1.0, group=False)
         self.pid_file.unlink(missing_ok=True)
+        deadline = time.monotonic() + grace_seconds
+        while killed and port_in_use(self.port) and time.monotonic() < deadline:
+            time.sleep(0.1)  # a start right after this stop must find the port free
         return killed
+
+    def _stop_kinesis_mock(self, grace_seconds: float) -> list[int]:
+        """End kinesis-mock before LocalStack, politely: on SIGTERM it saves its streams to disk
+        (a finalizer), but LocalStack's own shutdown SIGKILLs it, which loses every record
+        acknowledged since its last periodic save (every 5 s) and can leave a half-written file."""
+        mocks = [pid for pid in marked_processes(self.state_dir) if KINESIS_MOCK_PACKAGE in _cmdline(pid)]
+        return [killed for pid in mocks for killed in _end_group(pid, grace_seconds, group=False)]
 
     def status(self) -> str:
         pid = self.pid()
@@ -196,11 +208,23 @@ class HostLocalStack:
 
 
 def pid_alive(pid: int) -> bool:
+    """True while the process runs; an exited child its parent has not reaped yet counts as gone."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def marked_processes(state_dir: Path) -> list[int]:
@@ -228,6 +252,8 @@ def _end_group(pid: int, grace_seconds: float, group: bool = True) -> list[int]:
         try:
             send(pid, 0)
         except ProcessLookupError:
+            return [pid]
+        if not group and not pid_alive(pid):  # exited; its parent reaps it
             return [pid]
         _reap(pid)
         time.sleep(0.1)
