@@ -112,11 +112,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     metrics.add_metric(name="RecordsQuarantined", unit=MetricUnit.Count, value=len(outcome.quarantined))
     metrics.add_metric(name="Anomalies", unit=MetricUnit.Count, value=outcome.anomalies)
     metrics.add_metric(name="DeliveryFailures", unit=MetricUnit.Count, value=len(failed))
-    if outcome.rows:
-        oldest = min(row["ingested_at"] for _, row in outcome.rows)
+    oldest = min((row["ingested_at"] for _, row in outcome.rows), default=None)  # earliest Kinesis arrival
+    if oldest is not None:
         lag = started - datetime.fromisoformat(oldest).timestamp()
         metrics.add_metric(name="IteratorLagMs", unit=MetricUnit.Milliseconds, value=max(lag, 0) * 1000)
-    logger.info("batch", extra={"records": len(records), "valid": len(outcome.rows), "quarantined": len(outcome.quarantined), "anomalies": outcome.anomalies, "delivery_failures": len(failed), "first_arrival": iso(datetime.fromtimestamp(started, UTC))})
+    logger.info("batch", extra={"records": len(records), "valid": len(outcome.rows), "quarantined": len(outcome.quarantined), "anomalies": outcome.anomalies, "delivery_failures": len(failed), "started_at": iso(datetime.fromtimestamp(started, UTC)), "oldest_arrival": oldest})
 
     response = processor.response()
     response["batchItemFailures"] += [{"itemIdentifier": sequence} for sequence in failed]

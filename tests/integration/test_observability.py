@@ -1,8 +1,10 @@
-"""Alarms and a dashboard are deployed; `status` reports queues, zones and recent errors."""
+"""Logs and metrics reach CloudWatch Logs; alarms and a dashboard are deployed; `status` reports
+queues, zones and recent errors."""
 
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -46,3 +48,70 @@ def test_status_reports_zones_queues_and_mappings(chain, deployed, localstack):
     assert set(report.queues) >= {"stream processor dead-letter queue", "builder dead-letter queue"}
     text = report.describe()
     assert "lake zones:" in text and "curated" in text
+
+
+def _json_log_lines(aws, function: str) -> list[dict]:
+    """The JSON lines a function wrote to its CloudWatch Logs group (other lines skipped)."""
+    logs, lines, token = aws("logs"), [], None
+    while True:
+        page = logs.filter_log_events(logGroupName=f"/aws/lambda/{function}", **({"nextToken": token} if token else {}))
+        for event in page["events"]:
+            try:
+                lines.append(json.loads(event["message"]))
+            except ValueError:
+                continue  # START / END / REPORT lines
+        token = page.get("nextToken")
+        if not token:
+            return lines
+
+
+def _wait_for_lines(aws, function: str, enough, timeout: float = 60.0) -> list[dict]:
+    """Poll a function's log group until ``enough(lines)``; log delivery is asynchronous."""
+    deadline = time.monotonic() + timeout
+    while not enough(lines := _json_log_lines(aws, function)) and time.monotonic() < deadline:
+        time.sleep(1.0)
+    return lines
+
+
+def _emf(lines: list[dict]) -> list[dict]:
+    return [line for line in lines if "_aws" in line]
+
+
+def _total(lines: list[dict], metric: str) -> float:
+    """A metric summed over EMF lines; EMF allows a number or an array of values."""
+    values = [line[metric] for line in _emf(lines) if metric in line]
+    return sum(sum(v) if isinstance(v, list) else v for v in values)
+
+
+def test_metrics_reach_cloudwatch_logs_in_embedded_metric_format(chain, deployed, aws):
+    processor, builder = deployed["function_names"]
+    records = chain.replay.summary.records
+    lines = _wait_for_lines(aws, processor, lambda ls: _total(ls, "RecordsIn") >= records)
+    for line in _emf(lines):
+        (directive,) = line["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == "PetroStream"
+        assert all(metric["Name"] in line for metric in directive["Metrics"]), "every declared metric carries a value"
+    declared = {metric["Name"] for line in _emf(lines) for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert {"RecordsIn", "RecordsValid", "RecordsQuarantined", "Anomalies", "DeliveryFailures", "IteratorLagMs"} <= declared
+    assert _total(lines, "RecordsIn") >= records  # retried batches count again
+    assert _total(lines, "RecordsValid") >= records
+
+    built = _wait_for_lines(aws, builder, lambda ls: _total(ls, "RawObjectsBuilt") > 0)
+    assert _total(built, "RawObjectsBuilt") > 0 and _total(built, "PartitionsWritten") > 0
+
+
+def _carrying(run_id: str, lines: list[dict], message: str) -> list[dict]:
+    """The log lines with this message whose correlation id names the run (builds can merge several)."""
+    return [line for line in lines if line.get("message") == message and run_id in (line.get("correlation_id") or "").split(",")]
+
+
+def test_logs_are_structured_and_carry_the_replay_run_id(chain, deployed, aws):
+    processor, builder = deployed["function_names"]
+    run_id, records = chain.replay.run_id, chain.replay.summary.records
+    lines = _wait_for_lines(aws, processor, lambda ls: sum(line["valid"] for line in _carrying(run_id, ls, "batch")) >= records)
+    batches = _carrying(run_id, lines, "batch")
+    assert sum(line["valid"] for line in batches) >= records, f"batch log lines with correlation id {run_id}"
+    assert all({"level", "timestamp", "function_name", "function_request_id", "started_at", "oldest_arrival"} <= set(line) for line in batches)
+    assert all(line["oldest_arrival"] <= line["started_at"] for line in batches if line["oldest_arrival"])
+    builds = _carrying(run_id, _wait_for_lines(aws, builder, lambda ls: bool(_carrying(run_id, ls, "built"))), "built")
+    assert builds and all(line["curated_rows"] > 0 for line in builds), "the builder logs the run ids it merged"

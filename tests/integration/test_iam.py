@@ -1,0 +1,99 @@
+"""Least privilege, read back from the deployed roles: one role per component, no wildcard
+action, a wildcard resource only where AWS offers no resource-level permission, and each role
+able to touch its own zones and queues but not the others'.
+
+LocalStack's SimulatePrincipalPolicy answers explicitDeny for everything, so the "can it" checks
+below match the deployed statements themselves (Allow statements without conditions are all the
+project writes): IAM wildcards are fnmatch's ``*`` and ``?``, actions case-insensitive.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatchcase
+
+import pytest
+
+from pipeline import layout
+
+pytestmark = pytest.mark.integration
+
+# Actions that take no resource-level permission in AWS, so Resource "*" is the only choice.
+UNSCOPABLE = {"kinesis:liststreams"}
+# AWS-managed policies a role may carry, with the reason.
+MANAGED = {"AWSXRayDaemonWriteAccess": "X-Ray's PutTraceSegments and friends take no resource"}
+
+
+def _as_list(value) -> list:
+    """IAM lets Action, Resource and Statement be one item or a list."""
+    return [value] if isinstance(value, (str, dict)) else list(value)
+
+
+@pytest.fixture(scope="module")
+def roles(deployed, aws) -> dict[str, list[dict]]:
+    """component -> the Allow statements of its role's inline policies, as deployed."""
+    lam, iam = aws("lambda"), aws("iam")
+    processor, builder = deployed["function_names"]
+    firehose = aws("firehose").describe_delivery_stream(DeliveryStreamName=deployed["delivery_stream_name"])
+    arns = {
+        "processor": lam.get_function_configuration(FunctionName=processor)["Role"],
+        "builder": lam.get_function_configuration(FunctionName=builder)["Role"],
+        "firehose": firehose["DeliveryStreamDescription"]["Destinations"][0]["ExtendedS3DestinationDescription"]["RoleARN"],
+    }
+    assert len(set(arns.values())) == 3, f"each component has a role of its own: {arns}"
+    statements = {}
+    for component, arn in arns.items():
+        name = arn.rsplit("/", 1)[1]
+        attached = {p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
+        assert attached <= set(MANAGED), f"{component}: unexpected managed policies {attached - set(MANAGED)}"
+        statements[component] = [
+            statement
+            for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]
+            for statement in _as_list(iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]["Statement"])
+        ]
+    return statements
+
+
+def _allows(statements: list[dict], action: str, resource: str) -> bool:
+    return any(
+        statement["Effect"] == "Allow"
+        and any(fnmatchcase(action.lower(), pattern.lower()) for pattern in _as_list(statement["Action"]))
+        and any(fnmatchcase(resource, pattern) for pattern in _as_list(statement["Resource"]))
+        for statement in statements
+    )
+
+
+def test_no_wildcard_action_and_no_wildcard_resource_where_aws_can_scope(roles, deployed, aws):
+    key_arn = aws("s3").get_bucket_encryption(Bucket=deployed["lake_bucket"])["ServerSideEncryptionConfiguration"]["Rules"][0][
+        "ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]  # fmt: skip
+    prefix = deployed["stream_name"].rsplit("-", 1)[0]  # every resource is named <project>-<environment>-…
+    for component, statements in roles.items():
+        assert statements, component
+        for statement in statements:
+            actions = [a.lower() for a in _as_list(statement["Action"])]
+            assert not any("*" in a or "?" in a for a in actions), f"{component}: wildcard action in {statement}"
+            for resource in _as_list(statement["Resource"]):
+                if resource == "*":
+                    assert set(actions) <= UNSCOPABLE, f"{component}: Resource * for {actions}"
+                else:
+                    assert prefix in resource or resource == key_arn, f"{component}: {resource} is not this deployment's"
+
+
+def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
+    objects = f"arn:aws:s3:::{deployed['lake_bucket']}/"
+
+    def put(zone: str) -> str:
+        return objects + layout.prefix(zone) + "x"
+
+    can_write = {component: {zone for zone in ("raw", "quarantine", "curated", "gold_well_hourly") if _allows(statements, "s3:PutObject", put(zone))}
+                 for component, statements in roles.items()}  # fmt: skip
+    assert can_write == {"processor": {"quarantine"}, "firehose": {"raw"}, "builder": {"curated", "gold_well_hourly"}}
+    assert _allows(roles["builder"], "s3:GetObject", put("raw")) and not _allows(roles["processor"], "s3:GetObject", put("raw"))
+    assert not any(_allows(statements, "s3:DeleteObject", put("raw")) for statements in roles.values()), "nobody deletes from the lake"
+
+    def queue_arn(url: str) -> str:  # .../<account>/<name>
+        account, name = url.split("/")[-2:]
+        return f"arn:aws:sqs:{deployed['region']}:{account}:{name}"
+
+    dlq, raw_objects = queue_arn(deployed["dead_letter_queue_url"]), queue_arn(deployed["raw_objects_queue_url"])
+    assert _allows(roles["processor"], "sqs:SendMessage", dlq) and not _allows(roles["processor"], "sqs:ReceiveMessage", raw_objects)
+    assert _allows(roles["builder"], "sqs:ReceiveMessage", raw_objects) and not _allows(roles["builder"], "sqs:SendMessage", dlq)
