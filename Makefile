@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BOOT_PYTHON ?= python3
 PY := .venv/bin/python
 
-.PHONY: help setup up deploy demo test test-unit status down build validate plan-aws clean query
+.PHONY: help setup up deploy demo test test-unit bench status down build validate plan-aws clean query
 
 help:
 	@echo "make demo      set up, start LocalStack, apply infra/, run records through the chain"
@@ -12,6 +12,7 @@ help:
 	@echo "make down      stop LocalStack and every process it started"
 	@echo "make status    how LocalStack runs and what is deployed"
 	@echo "make query     list named queries; make query Q=anomalies_per_hour runs one on the local lake"
+	@echo "make bench     run the benchmarks (B=\"handler queries\" for some); report in .state/bench/"
 	@echo "make validate  terraform fmt -check and validate, offline"
 	@echo "make plan-aws  terraform plan for AWS without an account (dummy credentials)"
 
@@ -32,6 +33,9 @@ test: setup
 
 test-unit: setup
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+bench: setup
+	@$(PY) -m bench $(B)
 
 query: setup
 	@$(PY) -m services.cli query $(if $(Q),"$(Q)",)

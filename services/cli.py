@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from services import lambda_build
@@ -42,7 +43,17 @@ def deploy(settings: Settings, stack: Stack) -> dict:
     return outputs
 
 
-def up(settings: Settings) -> tuple[Stack, dict]:
+@dataclass(frozen=True)
+class Up:
+    """A started and deployed stack, and how long each half took (bench/up.py reports them)."""
+
+    stack: Stack
+    outputs: dict
+    healthy_seconds: float
+    applied_seconds: float
+
+
+def up(settings: Settings) -> Up:
     started = time.monotonic()
     stack = select(settings)
     print(f"LocalStack mode: {stack.mode}")
@@ -58,8 +69,9 @@ def up(settings: Settings) -> tuple[Stack, dict]:
         outputs = json.loads(_outputs_file(settings, "docker").read_text())
     else:
         outputs = deploy(settings, stack)
-    print(f"up: healthy and applied in {time.monotonic() - started:.1f} s (healthy after {healthy:.1f} s)")
-    return stack, outputs
+    applied = time.monotonic() - started
+    print(f"up: healthy and applied in {applied:.1f} s (healthy after {healthy:.1f} s)")
+    return Up(stack, outputs, healthy, applied)
 
 
 def _print_outputs(outputs: dict) -> None:
@@ -102,8 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             stack.start()
             _print_outputs(deploy(settings, stack))
         elif args.command == "up":
-            _, outputs = up(settings)
-            _print_outputs(outputs)
+            _print_outputs(up(settings).outputs)
         elif args.command == "demo":
             return _demo(settings, args.wells, args.instances_per_well)
         elif args.command == "generate":
@@ -245,7 +256,8 @@ def _demo(settings: Settings, wells: int, instances_per_well: int) -> int:
     from services.demo import ensure_dataset, run_chain
     from services.lake_sql import lake_views
 
-    stack, outputs = up(settings)
+    started = up(settings)
+    stack, outputs = started.stack, started.outputs
     _print_outputs(outputs)
     spec = SyntheticSpec(wells=wells, instances_per_well=instances_per_well)
     dataset = ensure_dataset(settings.state_dir / "data" / f"synthetic-{wells}x{instances_per_well}", spec)

@@ -1,0 +1,100 @@
+"""Curated builder throughput (raw NDJSON rows merged into curated Parquet per second) and peak
+memory, against the plain conversion of the same NDJSON to Parquet by DuckDB (no deduplication,
+no detection): the floor the builder's own work sits on.
+
+Raw objects are what the stream processor delivers (its rows, as NDJSON), 10,000 rows each. Each
+build runs in a child process, so its peak resident memory is its own.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.handler import batches
+from bench.report import BenchResult, Measurement
+from bench.workload import ROOT
+from pipeline import layout
+from pipeline.lake_store import DirectoryStore, build_from_raw
+from pipeline.stream import ndjson_line, process_batch
+
+ROWS_PER_OBJECT = 10_000
+TARGET_ROWS_PER_SECOND = 500_000
+
+
+def raw_lake(records: int) -> Path:
+    """A lake folder whose raw zone holds ``records`` processed readings (written once)."""
+    root = ROOT / f"raw-lake-{records}"
+    done = root / ".complete"
+    if done.exists():
+        return root
+    lines = [ndjson_line(row) for group in batches(records) for _, row in process_batch(group).rows]
+    for number, start in enumerate(range(0, len(lines), ROWS_PER_OBJECT)):
+        target = root / f"{layout.prefix('raw')}bench/raw-{number:06d}.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(b"".join(lines[start : start + ROWS_PER_OBJECT]))
+    done.write_text(str(len(lines)))
+    return root
+
+
+def _child(mode: str, lake: Path) -> None:
+    """Run one build in this (child) process and print its figures as JSON."""
+    store = DirectoryStore(lake)
+    keys = store.keys(layout.prefix("raw"))
+    with tempfile.TemporaryDirectory() as scratch:
+        started = time.perf_counter()
+        if mode == "builder":
+            store = DirectoryStore(Path(scratch) / "lake")
+            for key in keys:  # a copy: the build writes curated and gold next to raw
+                store.put(key, lake / key)
+            started = time.perf_counter()
+            rows = build_from_raw(store, keys, work_dir=Path(scratch)).curated_rows
+        else:
+            import duckdb
+
+            con = duckdb.connect()
+            files = [str(lake / key) for key in keys]
+            con.execute(f"COPY (SELECT * FROM read_json({files!r}, format='newline_delimited')) TO '{scratch}/plain.parquet' (FORMAT parquet, COMPRESSION zstd)")
+            rows = con.execute(f"SELECT count(*) FROM '{scratch}/plain.parquet'").fetchone()[0]
+        seconds = time.perf_counter() - started
+    print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_resident_mb()}))
+
+
+def peak_resident_mb() -> float:
+    """This process's peak resident set (VmHWM). Not ru_maxrss: Linux carries that across exec
+    from the parent, so a child started by a big parent would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def _measure(mode: str, lake: Path) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.builder", mode, str(lake)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run(records: int = 1_000_000) -> BenchResult:
+    started = time.monotonic()
+    lake = raw_lake(records)
+    ours, plain = _measure("builder", lake), _measure("plain", lake)
+    measurements = [
+        Measurement(
+            "builder throughput", ours["rows"] / ours["seconds"], "rows/s", target=TARGET_ROWS_PER_SECOND,
+            reference=plain["rows"] / plain["seconds"], reference_name="DuckDB NDJSON→Parquet copy",
+        ),
+        Measurement(
+            "builder peak memory", ours["peak_mb"], "MB", higher_is_better=False,
+            reference=plain["peak_mb"], reference_name="DuckDB NDJSON→Parquet copy",
+        ),
+    ]  # fmt: skip
+    setup = {"raw rows": ours["rows"], "rows per raw object": ROWS_PER_OBJECT}
+    return BenchResult("curated builder", setup, measurements, time.monotonic() - started)
+
+
+if __name__ == "__main__":
+    _child(sys.argv[1], Path(sys.argv[2]))

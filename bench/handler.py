@@ -1,0 +1,117 @@
+"""Stream handler cost per record, in process, in batches of 1,000: the processor's own logic
+(pipeline.stream.process_batch: pydantic validation, quality notes, envelope) against a plain
+per-record Python implementation of the same rules, written here as the reference.
+
+Both run over the same batches built from the synthetic dataset; their rows must be equal, or the
+comparison would be of two different things.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from bench.report import BenchResult, Measurement
+from bench.workload import readings
+from pipeline import schema
+from pipeline.stream import StreamRecord, envelope_score, iso, process_batch, quality_issues
+from producer.kinesis_writer import encode
+
+BATCH = 1_000
+TARGET_US = 5.0
+
+_FIELDS = {f.name: f for f in schema.fields("record")}
+_REQUIRED = {f.name for f in _FIELDS.values() if f.required}
+_PLAIN_TYPES = {"string": str, "int": int, "double": float}
+
+
+def reference_record(item: StreamRecord) -> dict[str, Any] | None:
+    """The processor's rules, by hand: strict types, ranges, NaN as missing, the envelope.
+    Returns the raw row, or None where the processor would quarantine."""
+    try:
+        record = json.loads(item.data)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or not _REQUIRED <= record.keys() or not record.keys() <= _FIELDS.keys():
+        return None
+    values: dict[str, Any] = dict.fromkeys(_FIELDS)
+    for name, value in record.items():
+        spec = _FIELDS[name]
+        if value is None:
+            if spec.required:
+                return None
+            continue
+        if spec.type == "timestamp":
+            if not isinstance(value, str):
+                return None
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return None
+            values[name] = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+            continue
+        wanted = _PLAIN_TYPES[spec.type]
+        if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if type(value) is not wanted:
+            return None
+        if spec.is_sensor:
+            if math.isnan(value):
+                continue
+            if not spec.min <= value <= spec.max:
+                return None
+        values[name] = value
+    issues = quality_issues(values)
+    if len(issues) == len(schema.sensors()):
+        return None
+    score = envelope_score(values)
+    return {
+        **values,
+        "event_time": iso(values["event_time"]),
+        "ingested_at": iso(item.arrival),
+        "sequence_number": item.sequence_number,
+        "quality_issues": ",".join(issues) or None,
+        "anomaly_flag": score > 1.0,
+        "anomaly_type": "envelope" if score > 1.0 else None,
+        "anomaly_score": round(score, 6),
+    }
+
+
+def batches(records: int) -> list[list[StreamRecord]]:
+    arrival = datetime.now(UTC)
+    items = [
+        StreamRecord(str(i), r["well_id"], arrival, encode(r)) for i, r in enumerate(readings(records))
+    ]
+    return [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
+
+
+def _per_record_us(work: Callable[[list[StreamRecord]], object], groups: list[list[StreamRecord]], repeats: int) -> float:
+    """Best of ``repeats`` passes over all batches, in microseconds per record."""
+    count = sum(len(g) for g in groups)
+    best = math.inf
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for group in groups:
+            work(group)
+        best = min(best, time.perf_counter() - started)
+    return best / count * 1e6
+
+
+def run(records: int = 20_000, repeats: int = 3) -> BenchResult:
+    started = time.monotonic()
+    groups = batches(records)
+    ours = [row for g in groups for _, row in process_batch(g).rows]
+    reference = [reference_record(item) for g in groups for item in g]
+    if ours != reference:
+        raise AssertionError("the reference handler disagrees with the processor: fix the reference first")
+    ours_us = _per_record_us(process_batch, groups, repeats)
+    reference_us = _per_record_us(lambda g: [reference_record(item) for item in g], groups, repeats)
+    measurement = Measurement(
+        "handler cost per record", ours_us, "µs", higher_is_better=False, target=TARGET_US,
+        reference=reference_us, reference_name="plain Python, per record",
+    )  # fmt: skip
+    return BenchResult("stream handler", {"records": records, "batch": BATCH, "repeats": repeats}, [measurement], time.monotonic() - started)
