@@ -12,6 +12,7 @@ import dataclasses
 import time
 from typing import Any
 
+from bench.kinesis_profile import profile
 from bench.report import BenchResult, Measurement
 from bench.workload import ROOT, readings
 from producer.kinesis_writer import encode, put_records
@@ -66,4 +67,5 @@ def run(records: int = 20_000) -> BenchResult:
         "producer throughput", ours, "records/s", reference=raw, reference_name="plain boto3 PutRecords loop",
         target_ratio=TARGET_RATIO,
     )  # fmt: skip
-    return BenchResult("producer", {"records": records, "shards": SHARDS, "LocalStack": "host mode"}, [measurement], time.monotonic() - started)
+    setup = {"records": records, "shards": SHARDS, "LocalStack": "host mode"}
+    return BenchResult("producer", setup, [measurement], time.monotonic() - started, profile=profile())
