@@ -21,7 +21,7 @@ from producer.replay import ReplayResult, replay
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws
 from services.errors import PetroStreamError
-from services.lake_sql import connect
+from services.lake_sql import connect, read_settled
 
 
 @dataclass(frozen=True)
@@ -43,17 +43,21 @@ def ensure_dataset(root: Path, spec: SyntheticSpec) -> Path:
 
 def lake_counts(endpoint: str | None, region: str, bucket: str, run_id: str, event_ids: list[str]) -> tuple[int, int]:
     """(rows of run_id in raw, distinct event_ids of the dataset in curated), read by DuckDB from S3."""
-    con = connect(endpoint, region)
-    try:
-        con.execute("CREATE TEMP TABLE wanted (event_id VARCHAR)")
-        con.execute("INSERT INTO wanted SELECT unnest(?::VARCHAR[])", [event_ids])
-        raw = _count(con, f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('raw')}**', format='newline_delimited', "
-                          f"columns={{'run_id': 'VARCHAR'}}) WHERE run_id = ?", [run_id])  # fmt: skip
-        curated = _count(con, f"SELECT count(DISTINCT event_id) FROM read_parquet('s3://{bucket}/{layout.prefix('curated')}**/*.parquet') "
-                              "WHERE event_id IN (SELECT event_id FROM wanted)")  # fmt: skip
-    finally:
-        con.close()
-    return raw, curated
+
+    def read() -> tuple[int, int]:
+        con = connect(endpoint, region)
+        try:
+            con.execute("CREATE TEMP TABLE wanted (event_id VARCHAR)")
+            con.execute("INSERT INTO wanted SELECT unnest(?::VARCHAR[])", [event_ids])
+            raw = _count(con, f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('raw')}**', format='newline_delimited', "
+                              f"columns={{'run_id': 'VARCHAR'}}) WHERE run_id = ?", [run_id])  # fmt: skip
+            curated = _count(con, f"SELECT count(DISTINCT event_id) FROM read_parquet('s3://{bucket}/{layout.prefix('curated')}**/*.parquet') "
+                                  "WHERE event_id IN (SELECT event_id FROM wanted)")  # fmt: skip
+        finally:
+            con.close()
+        return raw, curated
+
+    return read_settled(read)
 
 
 def _count(con: Any, sql: str, params: list | None = None) -> int:

@@ -6,12 +6,17 @@ duckdb-extension-httpfs PyPI package ships (its version must equal DuckDB's).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlparse
 
 import duckdb
 
 from services.errors import PetroStreamError
+
+T = TypeVar("T")
 
 
 def httpfs_path() -> Path:
@@ -49,3 +54,20 @@ def lake_views(endpoint: str | None, region: str, bucket: str) -> duckdb.DuckDBP
     con = connect(endpoint, region)
     create_views(con, f"s3://{bucket}")
     return con
+
+
+def read_settled(read: Callable[[], T], attempts: int = 5, pause: float = 0.5) -> T:
+    """Run a read of the lake, again if a partition was replaced while DuckDB read it.
+
+    The curated builder overwrites partition objects in place. A query that listed a file before
+    the overwrite then reads ranges of the new object and fails: a DuckDB error, or a message so
+    garbled it does not even decode (UnicodeDecodeError). Reading again sees the settled object.
+    """
+    for attempt in range(attempts):
+        try:
+            return read()
+        except (duckdb.Error, UnicodeDecodeError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(pause)
+    raise AssertionError("unreachable")

@@ -22,7 +22,7 @@ from producer.replay import load, merged_records
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws
 from pipeline.queries import create_views
-from services.lake_sql import connect
+from services.lake_sql import connect, read_settled
 from services.localstack.host import HostLocalStack, free_port
 from services.terraform import LocalDeployment
 
@@ -60,6 +60,10 @@ def _event_ids_in_stream(endpoint: str, stream: str) -> set[str]:
 
 def _curated(endpoint: str, bucket: str, event_ids: set[str]) -> tuple[int, int]:
     """(rows, distinct event_ids) in curated among these readings; (0, 0) before curated exists."""
+    return read_settled(lambda: _read_curated(endpoint, bucket, event_ids))
+
+
+def _read_curated(endpoint: str, bucket: str, event_ids: set[str]) -> tuple[int, int]:
     con = connect(endpoint, REGION)
     try:
         if "curated_readings" not in create_views(con, f"s3://{bucket}"):
