@@ -249,11 +249,7 @@ def _end_group(pid: int, grace_seconds: float, group: bool = True) -> list[int]:
         return []
     deadline = time.monotonic() + grace_seconds
     while time.monotonic() < deadline:
-        try:
-            send(pid, 0)
-        except ProcessLookupError:
-            return [pid]
-        if not group and not pid_alive(pid):  # exited; its parent reaps it
+        if not (_group_alive(pid) if group else pid_alive(pid)):
             return [pid]
         _reap(pid)
         time.sleep(0.1)
@@ -263,6 +259,14 @@ def _end_group(pid: int, grace_seconds: float, group: bool = True) -> list[int]:
         pass
     _reap(pid)
     return [pid]
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _reap(pid: int) -> None:
