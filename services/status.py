@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -70,16 +71,22 @@ def _zone(s3: Any, bucket: str, zone: str) -> ZoneStatus:
     return ZoneStatus(zone, count, newest)
 
 
+def function_log_events(logs: Any, function: str, start_ms: int = 0) -> Iterator[dict[str, Any]]:
+    """Every event a Lambda function logged since start_ms, across pages; none if it never logged."""
+    pages = logs.get_paginator("filter_log_events").paginate(logGroupName=f"/aws/lambda/{function}", startTime=start_ms)
+    try:
+        for page in pages:
+            yield from page["events"]
+    except logs.exceptions.ResourceNotFoundException:
+        return
+
+
 def _errors(logs: Any, functions: list[str], since_seconds: int = 3600, limit: int = 5) -> list[str]:
     """The newest ERROR lines of the functions' logs (Powertools JSON, or a Lambda error report)."""
     found: list[tuple[int, str]] = []
     start = int((time.time() - since_seconds) * 1000)
     for function in functions:
-        try:
-            events = logs.filter_log_events(logGroupName=f"/aws/lambda/{function}", startTime=start, limit=10_000)["events"]
-        except logs.exceptions.ResourceNotFoundException:
-            continue
-        for event in events:
+        for event in function_log_events(logs, function, start):
             message = event["message"].strip()
             try:
                 level = json.loads(message).get("level")

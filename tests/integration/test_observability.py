@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.status import ZONES, pipeline_status
+from services.status import ZONES, function_log_events, pipeline_status
 
 pytestmark = pytest.mark.integration
 REGION = "us-east-1"
@@ -51,18 +51,14 @@ def test_status_reports_zones_queues_and_mappings(chain, deployed, localstack):
 
 
 def _json_log_lines(aws, function: str) -> list[dict]:
-    """The JSON lines a function wrote to its CloudWatch Logs group (other lines skipped)."""
-    logs, lines, token = aws("logs"), [], None
-    while True:
-        page = logs.filter_log_events(logGroupName=f"/aws/lambda/{function}", **({"nextToken": token} if token else {}))
-        for event in page["events"]:
-            try:
-                lines.append(json.loads(event["message"]))
-            except ValueError:
-                continue  # START / END / REPORT lines
-        token = page.get("nextToken")
-        if not token:
-            return lines
+    """The JSON lines a function wrote to its CloudWatch Logs group (START / END / REPORT skipped)."""
+    lines = []
+    for event in function_log_events(aws("logs"), function):
+        try:
+            lines.append(json.loads(event["message"]))
+        except ValueError:
+            continue
+    return lines
 
 
 def _wait_for_lines(aws, function: str, enough, timeout: float = 60.0) -> list[dict]:
