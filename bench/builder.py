@@ -43,34 +43,44 @@ def raw_lake(records: int) -> Path:
 
 def _child(mode: str, lake: Path) -> None:
     """Run one build in this (child) process and print its figures as JSON."""
-    store = DirectoryStore(lake)
-    keys = store.keys(layout.prefix("raw"))
     with tempfile.TemporaryDirectory() as scratch:
-        started = time.perf_counter()
         if mode == "builder":
-            store = DirectoryStore(Path(scratch) / "lake")
-            for key in keys:  # a copy: the build writes curated and gold next to raw
-                store.put(key, lake / key)
+            store, keys = copy_raw(lake, Path(scratch) / "lake")  # the build writes curated and gold next to raw
             started = time.perf_counter()
             rows = build_from_raw(store, keys, work_dir=Path(scratch)).curated_rows
         else:
             import duckdb
 
+            files = [str(lake / key) for key in DirectoryStore(lake).keys(layout.prefix("raw"))]
+            started = time.perf_counter()
             con = duckdb.connect()
-            files = [str(lake / key) for key in keys]
             con.execute(f"COPY (SELECT * FROM read_json({files!r}, format='newline_delimited')) TO '{scratch}/plain.parquet' (FORMAT parquet, COMPRESSION zstd)")
             rows = con.execute(f"SELECT count(*) FROM '{scratch}/plain.parquet'").fetchone()[0]
         seconds = time.perf_counter() - started
     print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_resident_mb()}))
 
 
+def copy_raw(source: Path, target: Path) -> tuple[DirectoryStore, list[str]]:
+    """A lake at ``target`` whose raw zone is a copy of ``source``'s, and its raw keys."""
+    store = DirectoryStore(target)
+    keys = DirectoryStore(source).keys(layout.prefix("raw"))
+    for key in keys:
+        store.put(key, source / key)
+    return store, keys
+
+
 def peak_resident_mb() -> float:
     """This process's peak resident set (VmHWM). Not ru_maxrss: Linux carries that across exec
     from the parent, so a child started by a big parent would report the parent's peak."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    return proc_self_value("status", "VmHWM") / 1024
+
+
+def proc_self_value(file: str, name: str) -> int:
+    """A ``name: number …`` line of /proc/self/<file> (status in kB, io in bytes)."""
+    for line in Path(f"/proc/self/{file}").read_text().splitlines():
+        if line.startswith(f"{name}:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {name} in /proc/self/{file}")
 
 
 def _measure(mode: str, lake: Path) -> dict:

@@ -14,12 +14,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.builder import raw_lake
+from bench.builder import copy_raw, proc_self_value, raw_lake
 from bench.report import BenchResult, Measurement
 from bench.workload import ROOT
 from pipeline import layout
 from pipeline.curate import connect, gold_well_hourly_sql, raw_relation
-from pipeline.lake_store import DirectoryStore, build_from_raw
+from pipeline.lake_store import build_from_raw
 from pipeline.queries import create_views, names, run as run_named
 
 TARGET_BYTES_RATIO = 10.0
@@ -30,11 +30,7 @@ def built_lake(records: int) -> Path:
     root = ROOT / f"lake-{records}"
     done = root / ".complete"
     if not done.exists():
-        source = raw_lake(records)
-        store = DirectoryStore(root)
-        keys = DirectoryStore(source).keys(layout.prefix("raw"))
-        for key in keys:
-            store.put(key, source / key)
+        store, keys = copy_raw(raw_lake(records), root)
         done.write_text(str(build_from_raw(store, keys).curated_rows))
     return root
 
@@ -62,10 +58,7 @@ def ndjson_connection(lake: Path) -> Any:
 
 
 def bytes_read() -> int:
-    for line in Path("/proc/self/io").read_text().splitlines():
-        if line.startswith("rchar:"):
-            return int(line.split()[1])
-    raise RuntimeError("no rchar in /proc/self/io")
+    return proc_self_value("io", "rchar")
 
 
 def measure(con: Any, sql_or_name: str, repeats: int = 3) -> tuple[float, int]:
