@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.queries import create_views
 from producer.kinesis_writer import put_records
 from producer.replay import load, merged_records
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws
-from pipeline.queries import create_views
 from services.lake_sql import connect, read_settled
 from services.localstack.host import HostLocalStack, free_port
 from services.terraform import LocalDeployment
