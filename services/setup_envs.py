@@ -9,7 +9,8 @@ library only. The environments:
   .venvs/checkov               checkov, the static security checks of infra/
 
 It also installs kinesis-mock (an npm package LocalStack would otherwise fetch on first use)
-into .venvs/localstack-libs, shared by every host-mode LocalStack instance.
+into .venvs/localstack-libs, shared by every host-mode LocalStack instance, and patches its
+PutRecords (services/localstack/kinesis_mock_patch.py says why).
 """
 
 from __future__ import annotations
@@ -117,6 +118,19 @@ def install_kinesis_mock(localstack_python: Path, libs: Path) -> None:
     stamp.write_text("kinesis-mock\n")
 
 
+def patch_kinesis_mock(libs: Path) -> None:
+    """Apply services/localstack/kinesis_mock_patch.py (PutRecords cost independent of shard size)."""
+    sys.path.insert(0, str(ROOT))
+    from services.localstack import kinesis_mock_patch
+
+    try:
+        main_js = kinesis_mock_patch.main_js_under(libs / "fs")
+        if kinesis_mock_patch.patch(main_js):
+            print(f"setup: kinesis-mock PutRecords patch -> {main_js.relative_to(ROOT)}", flush=True)
+    except kinesis_mock_patch.KinesisMockPatchError as error:
+        raise SetupError(f"{error}\n  -> remove .venvs/localstack-libs and run `make setup` again.") from error
+
+
 def main() -> int:
     STATE.mkdir(parents=True, exist_ok=True)
     try:
@@ -148,6 +162,7 @@ def main() -> int:
         checkov_reqs = ROOT / "services" / "checkov" / "requirements.txt"
         _venv(python, ROOT / ".venvs" / "checkov", _digest(checkov_reqs, extra=python), [["-r", str(checkov_reqs)]], "checkov (infra/ security checks)")
         install_kinesis_mock(ROOT / ".venvs" / "localstack" / "bin" / "python", ROOT / ".venvs" / "localstack-libs")
+        patch_kinesis_mock(ROOT / ".venvs" / "localstack-libs")
     except SetupError as error:
         print(f"setup: {error}", file=sys.stderr)
         return 2

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from services import local_aws
+from services.localstack import kinesis_mock_patch
 from services.localstack.host import HostLocalStack, free_port, marked_processes, read_env_file
 from services.localstack.stack import docker_available
 from services.settings import LOCALSTACK_IMAGE, Settings
@@ -44,7 +45,7 @@ def localstack(settings: Settings) -> Iterator[LocalStackUnderTest]:
 
         container = LocalStackContainer(image=LOCALSTACK_IMAGE).with_volume_mapping(
             "/var/run/docker.sock", "/var/run/docker.sock", "rw"
-        )
+        ).with_volume_mapping(str(Path(kinesis_mock_patch.__file__)), "/etc/localstack/init/start.d/kinesis_mock_patch.py", "ro")
         for key, value in read_env_file().items():
             container = container.with_env(key, value)
         with container:
