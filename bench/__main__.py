@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import builder, handler, producer, queries, up
+from bench import builder, end_to_end, handler, producer, queries, up
 from bench.report import BenchResult, write
 from bench.workload import ROOT
 
@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, Callable[..., BenchResult]] = {
     "builder": builder.run,
     "queries": queries.run,
     "producer": producer.run,
+    "end_to_end": end_to_end.run,
     "up": up.run,
 }
 
