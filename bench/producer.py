@@ -2,8 +2,8 @@
 loop of 500-record PutRecords calls over pre-encoded records.
 
 Both write the same records into a fresh stream each, with the shard count infra/ deploys, on one
-host-mode LocalStack started for the run (kinesis-mock gets slower as a shard fills, so neither
-side may inherit the other's records).
+host-mode LocalStack started for the run (so neither side inherits the other's records: before
+services/localstack/kinesis_mock_patch.py, kinesis-mock got slower with every record a shard held).
 """
 
 from __future__ import annotations
