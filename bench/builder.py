@@ -8,17 +8,19 @@ build runs in a child process, so its peak resident memory is its own.
 
 from __future__ import annotations
 
+import collections
 import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.handler import batches
 from bench.report import BenchResult, Measurement
 from bench.workload import ROOT
-from pipeline import layout
+from pipeline import curate, layout
 from pipeline.lake_store import DirectoryStore, build_from_raw
 from pipeline.stream import ndjson_line, process_batch
 
@@ -43,6 +45,9 @@ def raw_lake(records: int) -> Path:
 
 def _child(mode: str, lake: Path) -> None:
     """Run one build in this (child) process and print its figures as JSON."""
+    if mode == "profile":
+        print(json.dumps({"profile": _profile(lake)}))
+        return
     with tempfile.TemporaryDirectory() as scratch:
         if mode == "builder":
             store, keys = copy_raw(lake, Path(scratch) / "lake")  # the build writes curated and gold next to raw
@@ -58,6 +63,35 @@ def _child(mode: str, lake: Path) -> None:
             rows = con.execute(f"SELECT count(*) FROM '{scratch}/plain.parquet'").fetchone()[0]
         seconds = time.perf_counter() - started
     print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_resident_mb()}))
+
+
+class TimedConnection:
+    """A DuckDB connection that adds up the time of each kind of statement (its first six words)."""
+
+    def __init__(self, con: Any):
+        self.con = con
+        self.spent: collections.Counter[str] = collections.Counter()
+
+    def execute(self, sql: str, parameters: Any = None) -> Any:
+        kind = " ".join(sql.split()[:6])
+        started = time.perf_counter()
+        result = self.con.execute(sql, parameters) if parameters is not None else self.con.execute(sql)
+        self.spent[kind] += time.perf_counter() - started
+        return result
+
+
+def _profile(lake: Path) -> list[str]:
+    """Time per kind of statement of one build of the whole raw zone (no existing curated)."""
+    files = [lake / key for key in DirectoryStore(lake).keys(layout.prefix("raw"))]
+    timed = TimedConnection(curate.connect())
+    with tempfile.TemporaryDirectory() as scratch:
+        started = time.perf_counter()
+        build = curate.CuratedBuild(timed)
+        build.stage(files)
+        build.write([], Path(scratch))
+        total = time.perf_counter() - started
+    lines = [f"one build of {len(files)} raw objects: {total:.1f} s; time per kind of statement:"]
+    return lines + [f"  {seconds:6.2f} s  {seconds / total:5.1%}  {kind} …" for kind, seconds in timed.spent.most_common(8)]
 
 
 def copy_raw(source: Path, target: Path) -> tuple[DirectoryStore, list[str]]:
@@ -103,7 +137,8 @@ def run(records: int = 1_000_000) -> BenchResult:
         ),
     ]  # fmt: skip
     setup = {"raw rows": ours["rows"], "rows per raw object": ROWS_PER_OBJECT}
-    return BenchResult("curated builder", setup, measurements, time.monotonic() - started)
+    profile = _measure("profile", lake)["profile"]
+    return BenchResult("curated builder", setup, measurements, time.monotonic() - started, profile)
 
 
 if __name__ == "__main__":

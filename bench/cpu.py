@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
+
 import psutil
 
 from services.localstack.host import HostLocalStack, marked_processes

@@ -8,11 +8,14 @@ comparison would be of two different things.
 
 from __future__ import annotations
 
+import cProfile
 import json
 import math
+import pstats
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bench.report import BenchResult, Measurement
@@ -114,4 +117,20 @@ def run(records: int = 20_000, repeats: int = 3) -> BenchResult:
         "handler cost per record", ours_us, "µs", higher_is_better=False, target=TARGET_US,
         reference=reference_us, reference_name="plain Python, per record",
     )  # fmt: skip
-    return BenchResult("stream handler", {"records": records, "batch": BATCH, "repeats": repeats}, [measurement], time.monotonic() - started)
+    setup = {"records": records, "batch": BATCH, "repeats": repeats}
+    return BenchResult("stream handler", setup, [measurement], time.monotonic() - started, profile(groups))
+
+
+def profile(groups: list[list[StreamRecord]], top: int = 10) -> list[str]:
+    """cProfile of one pass of process_batch: the functions with the most own time."""
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [process_batch(g) for g in groups])
+    stats = pstats.Stats(profiler)
+    total = sum(row[2] for row in stats.stats.values())  # own time of every function
+    count = sum(len(g) for g in groups)
+    rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:top]
+    lines = [f"cProfile of process_batch over {count:,} records (profiling slows it; shares are what count):"]
+    for (file, line, name), (_, calls, own, _, _) in rows:
+        where = name if file == "~" else f"{Path(file).name}:{line} {name}"
+        lines.append(f"  {own / total:5.1%}  {own / count * 1e6:5.2f} µs/record  {calls:>7,} calls  {where}")
+    return lines

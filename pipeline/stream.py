@@ -13,6 +13,7 @@ import base64
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,7 +77,13 @@ class BatchOutcome:
 
 def iso(moment: datetime) -> str:
     """UTC ISO-8601 with microseconds and Z: what DuckDB, Athena and pydantic all parse."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is the C fast path (strftime was a sixth of the processor's time per record);
+    # in UTC it ends in "+00:00", which becomes "Z".
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")[:-6] + "Z"
+
+
+# Records of one PutRecords call share their arrival time, so most batches format a handful.
+_arrival_iso = lru_cache(maxsize=1024)(iso)
 
 
 def envelope_score(record: dict[str, Any]) -> float:
@@ -125,7 +132,7 @@ def process_record(item: StreamRecord) -> tuple[dict[str, Any] | None, dict[str,
     row = {
         **record,
         "event_time": iso(record["event_time"]),
-        "ingested_at": iso(item.arrival),
+        "ingested_at": _arrival_iso(item.arrival),
         "sequence_number": item.sequence_number,
         "quality_issues": ",".join(issues) or None,
         "anomaly_flag": flagged,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
 from pipeline import schema
-from pipeline.stream import StreamRecord, envelope_score, process_batch
+from pipeline.stream import StreamRecord, envelope_score, iso, process_batch
 
 from .helpers import ARRIVAL, stream_records
 
@@ -65,3 +66,15 @@ def test_alerts_summarise_flagged_rows_per_well(items):
     ]
     alerts = process_batch(flagged + items[1:2]).alerts()
     assert len(alerts) == 1 and alerts[0]["count"] == 3 and alerts[0]["anomaly_type"] == "envelope"
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2017, 2, 1, 3, 4, 5, 678901, tzinfo=UTC),
+        datetime(2017, 2, 1, 3, 4, 5, tzinfo=UTC),  # no microseconds: still six digits
+        datetime(2017, 2, 1, 0, 30, tzinfo=timezone(timedelta(hours=-3))),  # converted to UTC
+    ],
+)
+def test_iso_is_utc_with_microseconds_and_z(moment):
+    assert iso(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
