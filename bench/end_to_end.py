@@ -4,10 +4,10 @@ fixed rate, and a watcher sees each one appear in curated.
 The deployment is `make up`'s (services.cli.up) on a new host-mode LocalStack with its own state.
 The replay is time-compressed: the dataset's event times are mapped linearly onto the wall clock
 so that the whole dataset takes ``records / rate`` seconds, and each record is put once its
-mapped time has passed, in batches of up to 500 (a buffering producer). A
-record's latency is the time it became visible in curated (the first listing of curated, polled
-every second, whose objects hold its event_id) minus its mapped event time, so a producer that
-falls behind shows up as latency too. Sustained throughput is curated rows over the time from
+mapped time has passed, in batches of up to 500 (a buffering producer). A record's latency is
+the time it became visible in curated (the first listing of curated, polled every second, whose
+objects hold its event_id) minus its mapped event time, so a producer that falls behind shows up
+as latency too. Sustained throughput is curated rows over the time from
 the first put to the last row becoming visible.
 
 At the end every record must be in curated or in quarantine (nothing lost); the report says how
