@@ -21,6 +21,7 @@ from pathlib import Path
 
 from services import local_aws
 from services.localstack.host import free_port
+from services.localstack.kinesis_mock_patch import KinesisMockPatchError, main_js_under
 from services.settings import Settings
 
 CALLS = 12
@@ -28,10 +29,10 @@ HASHING = ("MurmurHash3", "hashCode")  # frames that hash values (the stored rec
 
 
 def _main_js(settings: Settings) -> Path:
-    found = sorted(settings.localstack_libs_dir.glob("**/kinesis-local/main.js"))
-    if not found:
-        raise FileNotFoundError("kinesis-mock is not installed: run `make setup`")
-    return found[-1]
+    try:
+        return main_js_under(settings.localstack_libs_dir)
+    except KinesisMockPatchError as error:
+        raise FileNotFoundError("kinesis-mock is not installed: run `make setup`") from error
 
 
 def _put_calls(endpoint: str, calls: int) -> list[float]:
