@@ -25,6 +25,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -33,6 +34,7 @@ from bench.cpu import CpuSampler
 from bench.report import BenchResult, Measurement
 from bench.workload import ROOT, WELLS, readings
 from pipeline import layout
+from pipeline.curate import no_files
 from producer.kinesis_writer import put_records
 from services import cli, lake_sql, local_aws
 from services.localstack.host import free_port
@@ -96,8 +98,8 @@ def _quarantined(endpoint: str, bucket: str) -> int:
                 f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('quarantine')}**', format='newline_delimited', "
                 "columns={'reason': 'VARCHAR'})"
             ).fetchone()[0]
-        except Exception as error:  # noqa: BLE001 - an empty quarantine zone has no files to glob
-            if "No files found" in str(error):
+        except duckdb.Error as error:
+            if no_files(error):  # an empty quarantine zone has no files to glob
                 return 0
             raise
         finally:
