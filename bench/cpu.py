@@ -44,13 +44,7 @@ class CpuSampler:
         self.ended = self.started
 
     def sample(self) -> None:
-        functions = []
-        for pid_file in (self.host.lambda_state_dir / "pids").glob("*.pid"):
-            try:
-                functions.append(int(pid_file.read_text()))
-            except (OSError, ValueError):
-                continue
-        for pid in {*marked_processes(self.host.state_dir), *functions, os.getpid()}:
+        for pid in {*marked_processes(self.host.state_dir), *self.host.function_pids(), os.getpid()}:
             try:
                 process = psutil.Process(pid)
                 times = process.cpu_times()

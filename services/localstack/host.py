@@ -85,6 +85,16 @@ class HostLocalStack:
     def lambda_state_dir(self) -> Path:
         return self.state_dir / "lambda"
 
+    def function_pids(self) -> list[int]:
+        """Pids of the function processes the Lambda executor started (its pid files)."""
+        pids = []
+        for pid_file in (self.lambda_state_dir / "pids").glob("*.pid"):
+            try:
+                pids.append(int(pid_file.read_text().strip()))
+            except (OSError, ValueError):  # gone, or half written
+                continue
+        return pids
+
     def pid(self) -> int | None:
         """The pid from the pid file, if that process is still alive."""
         try:
@@ -178,11 +188,9 @@ class HostLocalStack:
         pid = self.pid()
         if pid is not None:
             killed += _end_group(pid, grace_seconds)
+        for function_pid in self.function_pids():
+            killed += _end_group(function_pid, 1.0)
         for pid_file in (self.lambda_state_dir / "pids").glob("*.pid"):
-            try:
-                killed += _end_group(int(pid_file.read_text().strip()), 1.0)
-            except ValueError:
-                pass
             pid_file.unlink(missing_ok=True)
         for stray in marked_processes(self.state_dir):
             killed += _end_group(stray, 1.0, group=False)

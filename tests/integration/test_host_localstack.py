@@ -37,7 +37,7 @@ def test_stop_ends_localstack_kinesis_mock_and_function_processes(instance, tmp_
     lam.get_waiter("function_active_v2").wait(FunctionName="f", WaiterConfig={"Delay": 0.5, "MaxAttempts": 60})
     assert "FunctionError" not in lam.invoke(FunctionName="f", Payload=b"{}")
 
-    function_pids = [int(p.read_text()) for p in (instance.lambda_state_dir / "pids").glob("*.pid")]
+    function_pids = instance.function_pids()
     running = marked_processes(instance.state_dir)
     commands = [open(f"/proc/{pid}/cmdline", "rb").read() for pid in running]
     assert function_pids, "the invoke should have started a function process"
