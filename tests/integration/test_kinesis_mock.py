@@ -6,19 +6,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.shard_reads import shard_records
+
 pytestmark = pytest.mark.integration
-
-
-def _read_shard(kinesis, stream: str, shard_id: str) -> list[dict]:
-    iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-    records: list[dict] = []
-    while iterator:
-        page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
-        records += page["Records"]
-        if not page["Records"] and page.get("MillisBehindLatest", 0) == 0:
-            break
-        iterator = page.get("NextShardIterator")
-    return records
 
 
 def test_put_records_keep_order_sequence_numbers_and_shards(aws):
@@ -35,7 +25,7 @@ def test_put_records_keep_order_sequence_numbers_and_shards(aws):
 
     assert len(promised) == 2 and sum(len(v) for v in promised.values()) == 1_500
     for shard_id, expected in promised.items():
-        stored = [(r["SequenceNumber"], r["Data"]) for r in _read_shard(kinesis, "patched-put-records", shard_id)]
+        stored = [(r["SequenceNumber"], r["Data"]) for r in shard_records(kinesis, "patched-put-records", shard_id)]
         assert stored == expected, f"{shard_id}: records differ from what PutRecords acknowledged"
         numbers = [int(sequence) for sequence, _ in stored]
         assert numbers == sorted(numbers) and len(set(numbers)) == len(numbers)

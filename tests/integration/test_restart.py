@@ -25,6 +25,7 @@ from services import local_aws
 from services.lake_sql import connect, read_settled
 from services.localstack.host import HostLocalStack, free_port
 from services.terraform import LocalDeployment
+from tests.shard_reads import shard_records
 
 pytestmark = pytest.mark.integration
 REGION = "us-east-1"
@@ -48,13 +49,7 @@ def _event_ids_in_stream(endpoint: str, stream: str) -> set[str]:
     kinesis = local_aws.client("kinesis", endpoint, REGION)
     found: set[str] = set()
     for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        while iterator:
-            response = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
-            found |= {json.loads(record["Data"])["event_id"] for record in response["Records"]}
-            if not response["Records"] and response.get("MillisBehindLatest", 0) == 0:
-                break
-            iterator = response.get("NextShardIterator")
+        found |= {json.loads(record["Data"])["event_id"] for record in shard_records(kinesis, stream, shard["ShardId"])}
     return found
 
 
