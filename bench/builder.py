@@ -43,6 +43,10 @@ def raw_lake(records: int) -> Path:
     return root
 
 
+def _raw_files(lake: Path) -> list[Path]:
+    return [lake / key for key in DirectoryStore(lake).keys(layout.prefix("raw"))]
+
+
 def _child(mode: str, lake: Path) -> None:
     """Run one build in this (child) process and print its figures as JSON."""
     if mode == "profile":
@@ -56,7 +60,7 @@ def _child(mode: str, lake: Path) -> None:
         else:
             import duckdb
 
-            files = [str(lake / key) for key in DirectoryStore(lake).keys(layout.prefix("raw"))]
+            files = [str(f) for f in _raw_files(lake)]
             started = time.perf_counter()
             con = duckdb.connect()
             con.execute(f"COPY (SELECT * FROM read_json({files!r}, format='newline_delimited')) TO '{scratch}/plain.parquet' (FORMAT parquet, COMPRESSION zstd)")
@@ -82,7 +86,7 @@ class TimedConnection:
 
 def _profile(lake: Path) -> list[str]:
     """Time per kind of statement of one build of the whole raw zone (no existing curated)."""
-    files = [lake / key for key in DirectoryStore(lake).keys(layout.prefix("raw"))]
+    files = _raw_files(lake)
     timed = TimedConnection(curate.connect())
     with tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter()
