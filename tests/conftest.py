@@ -45,7 +45,7 @@ def localstack(settings: Settings) -> Iterator[LocalStackUnderTest]:
 
         container = LocalStackContainer(image=LOCALSTACK_IMAGE).with_volume_mapping(
             "/var/run/docker.sock", "/var/run/docker.sock", "rw"
-        ).with_volume_mapping(str(Path(kinesis_mock_patch.__file__)), "/etc/localstack/init/start.d/kinesis_mock_patch.py", "ro")
+        ).with_volume_mapping(str(Path(kinesis_mock_patch.__file__)), kinesis_mock_patch.CONTAINER_PATH, "ro")
         for key, value in read_env_file().items():
             container = container.with_env(key, value)
         with container:

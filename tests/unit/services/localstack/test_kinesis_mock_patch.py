@@ -68,3 +68,8 @@ def test_the_installed_kinesis_mock_is_patched(settings):
     """`make setup` patched the copy host mode runs (the test command runs setup first)."""
     main_js = km.main_js_under(settings.localstack_libs_dir / "fs")
     assert km.is_patched(main_js.read_text(encoding="utf-8"))
+
+
+def test_docker_compose_mounts_the_patch_where_the_module_says():
+    compose = (PATCH_FILE.parents[2] / "docker-compose.yml").read_text()
+    assert f"./services/localstack/kinesis_mock_patch.py:{km.CONTAINER_PATH}:ro" in compose
