@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from pipeline import schema
-from pipeline.stream import StreamRecord, envelope_score, iso, process_batch
+from pipeline.stream import StreamRecord, envelope_score, iso, ndjson_line, process_batch
 
 from .helpers import ARRIVAL, stream_records
 
@@ -78,3 +78,10 @@ def test_alerts_summarise_flagged_rows_per_well(items):
 )
 def test_iso_is_utc_with_microseconds_and_z(moment):
     assert iso(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def test_ndjson_lines_read_back_as_the_rows(items):
+    rows = [row for _, row in process_batch(items[:200]).rows]
+    lines = [ndjson_line(row) for row in rows]
+    assert all(line.endswith(b"\n") and line.count(b"\n") == 1 for line in lines)
+    assert [json.loads(line) for line in lines] == rows

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from pipeline.validation import validate
+import pytest
+from pydantic import ValidationError
+
+from pipeline import schema
+from pipeline.validation import fast_adapter, validate, validate_exact
 
 GOOD = {
     "event_id": "e1", "event_time": "2025-06-01T00:00:00.000Z", "well_id": "WELL-00001",
@@ -44,3 +48,71 @@ def test_errors_name_the_field():
 def test_malformed_json_is_an_error_of_the_record():
     assert _fields(b'{"event_id": "e1", ') == ["<record>"]
     assert _fields(b"\xff\xfe") == ["<record>"]
+
+
+def _with(**changes) -> bytes:
+    return json.dumps({**GOOD, **changes}).encode()
+
+
+def _without(name: str) -> bytes:
+    return json.dumps({k: v for k, v in GOOD.items() if k != name}).encode()
+
+
+# Records at the edges of what the schema allows: each must get the same verdict, the same values
+# and the same errors from validate() (fast tier first) as from the exact tier alone.
+CORPUS = {
+    "good": _with(),
+    "int for a double": _with(p_pdg=21000000),
+    "double for an int": _with(label=0.0),
+    "bool for a double": _with(qgl=True),
+    "bool for an int": _with(label=False),
+    "bool for a string": _with(run_id=True),
+    "number for a string": _with(well_id=1),
+    "string for an int": _with(label="0"),
+    "NaN": _with(p_pdg=float("nan")),
+    "every sensor NaN": _with(**{s.name: float("nan") for s in schema.sensors()}),
+    "every sensor null": _with(**{s.name: None for s in schema.sensors()}),
+    "Infinity": _with(p_pdg=float("inf")),
+    "-Infinity": _with(p_pdg=float("-inf")),
+    "overflowing number": _with().replace(b"21000000.0", b"1e400"),
+    "below the physical range": _with(p_tpt=-1e6),
+    "label out of range": _with(label=110),
+    "event_class out of range": _with(event_class=-1),
+    "naive time": _with(event_time="2025-06-01T00:00:00"),
+    "time with an offset": _with(event_time="2025-06-01T02:00:00.123456+02:00"),
+    "time without seconds' fraction, Z": _with(event_time="2025-06-01T00:00:00Z"),
+    "date only": _with(event_time="2025-06-01"),
+    "time as a number": _with(event_time=1748736000),
+    "impossible month": _with(event_time="2025-13-01T00:00:00Z"),
+    "time as words": _with(event_time="yesterday"),
+    "empty string": _with(event_id=""),
+    "string too long": _with(source_file="x" * 257),
+    "unknown field": _with(extra=1),
+    "required field missing": _without("well_id"),
+    "required field null": _with(event_time=None),
+    "optional field missing": _without("run_id"),
+    "optional field null": _with(label=None),
+    "sensor missing": _without("t_tpt"),
+    "duplicate key": _with().replace(b'{"event_id": "e1"', b'{"event_id": "e0", "event_id": "e1"'),
+    "nested object": _with(p_pdg={"value": 1.0}),
+    "array": json.dumps([GOOD]).encode(),
+    "null": b"null",
+    "truncated": _with()[:40],
+    "empty": b"",
+    "whitespace around": b"  " + _with() + b"\n",
+    "not UTF-8": _with().replace(b'"e1"', b'"e\xff"'),
+    "lone surrogate escape": _with().replace(b'"e1"', b'"\\ud800"'),
+}
+
+
+@pytest.mark.parametrize("name", CORPUS)
+def test_the_fast_tier_agrees_with_the_exact_tier(name):
+    assert validate(CORPUS[name]) == validate_exact(CORPUS[name])
+
+
+def test_the_fast_tier_takes_clean_records_and_leaves_nan_to_the_exact_tier():
+    assert fast_adapter().validate_json(CORPUS["good"], strict=True)["event_id"] == "e1"
+    with pytest.raises(ValidationError):
+        fast_adapter().validate_json(CORPUS["NaN"], strict=True)
+    record, errors = validate(CORPUS["NaN"])
+    assert errors == [] and record["p_pdg"] is None
