@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import os
 import shutil
 import threading
@@ -39,6 +40,7 @@ from producer.kinesis_writer import put_records
 from services import cli, lake_sql, local_aws
 from services.localstack.host import free_port
 from services.settings import Settings
+from services.status import function_log_events
 
 TARGET_RATE = 5_000.0  # records per second, sustained
 TARGET_P95 = 10.0  # seconds
@@ -108,7 +110,32 @@ def _quarantined(endpoint: str, bucket: str) -> int:
     return lake_sql.read_settled(read)
 
 
-def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = PROCESSOR_BATCH_SIZE) -> BenchResult:
+@dataclasses.dataclass(frozen=True)
+class Builds:
+    """What the curated builder's "built" log lines add up to over the run."""
+
+    builds: int
+    rows: int  # curated rows written, summed over builds: each build rewrites whole partitions
+    seconds: float
+
+
+def _builds(endpoint: str, function: str) -> Builds:
+    logs = local_aws.client("logs", endpoint, REGION)
+    builds = rows = 0
+    seconds = 0.0
+    for event in function_log_events(logs, function):
+        try:
+            line = json.loads(event["message"])
+        except ValueError:
+            continue  # START / END / REPORT lines
+        if isinstance(line, dict) and line.get("message") == "built":
+            builds, rows, seconds = builds + 1, rows + int(line["curated_rows"]), seconds + float(line["seconds"])
+    return Builds(builds, rows, seconds)
+
+
+def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = PROCESSOR_BATCH_SIZE,
+        builder_window: int | None = None) -> BenchResult:  # fmt: skip
+    """builder_window: the builder's batching window in seconds (infra/'s default when None)."""
     started_run = time.monotonic()
     state = ROOT / "state-e2e"
     shutil.rmtree(state, ignore_errors=True)
@@ -118,11 +145,14 @@ def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = P
     # Event seconds per wall second such that the whole dataset takes records / rate seconds (wells'
     # instances do not all overlap, so an event second holds fewer than WELLS records on average).
     speed = (event_seconds[-1] - event_seconds[0]) * rate / max(len(data) - 1, 1)
-    os.environ["TF_VAR_processor_batch_size"] = str(batch_size)  # Terraform reads TF_VAR_*; cli.up passes no -var for it
+    overrides = {"processor_batch_size": batch_size, "builder_batching_window_seconds": builder_window}
+    tf_vars = {f"TF_VAR_{name}": str(value) for name, value in overrides.items() if value is not None}
+    os.environ.update(tf_vars)  # Terraform reads TF_VAR_*; cli.up passes no -var for these
     try:
         up = cli.up(settings)
     finally:
-        os.environ.pop("TF_VAR_processor_batch_size")
+        for name in tf_vars:
+            os.environ.pop(name)
     endpoint, bucket, stream = up.stack.endpoint, up.outputs["lake_bucket"], up.outputs["stream_name"]
     visibility = Visibility()
     cpu = CpuSampler(up.stack.host)
@@ -165,12 +195,18 @@ def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = P
         stop.set()
         watcher.join()
         quarantined = _quarantined(endpoint, bucket)
+        builder = next(name for name in up.outputs["function_names"] if name.endswith("curated-builder"))
+        builds = _builds(endpoint, builder)
     finally:
         stop.set()
         up.stack.stop()
     result = _result(records, rate, batch_size, visibility, start_wall, last_put, speed, event_seconds[0], quarantined, lag,
                      time.monotonic() - started_run)  # fmt: skip
-    result.profile = cpu.shares()
+    result.setup["builder_batching_window_seconds"] = builder_window if builder_window is not None else "infra default"
+    result.profile = cpu.shares() + [
+        f"curated builder: {builds.builds:,} builds, {builds.seconds:,.0f} s building; they wrote {builds.rows:,} curated rows, "
+        f"{builds.rows / max(records, 1):.1f} per record (a build rewrites the whole (date, hour) partitions it touches)"
+    ]
     return result
 
 

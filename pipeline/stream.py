@@ -103,8 +103,8 @@ def envelope_score(record: dict[str, Any]) -> float:
         value = record.get(name)
         if value is None:
             continue
-        if high is not None and value / high > score:
-            score = value / high
+        if high is not None:
+            score = max(score, value / high)
         if low is not None:
             score = max(score, SCORE_CAP if value <= 0 else low / value)
     return min(score, SCORE_CAP)

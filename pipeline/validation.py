@@ -38,7 +38,6 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-
 def _annotation(field: schema.Field, nan_as_missing: bool = True) -> Any:
     if field.is_sensor:
         bounded = Annotated[float, PydanticField(ge=field.min, le=field.max)]
