@@ -23,10 +23,10 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -35,7 +35,6 @@ from bench.cpu import CpuSampler
 from bench.report import BenchResult, Measurement
 from bench.workload import ROOT, WELLS, readings
 from pipeline import layout
-from pipeline.curate import no_files
 from producer.kinesis_writer import put_records
 from services import cli, lake_sql, local_aws
 from services.localstack.host import free_port
@@ -96,14 +95,11 @@ def _quarantined(endpoint: str, bucket: str) -> int:
     def read() -> int:
         con = lake_sql.connect(endpoint, REGION)
         try:
-            return con.execute(
+            return lake_sql.count(
+                con,
                 f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('quarantine')}**', format='newline_delimited', "
-                "columns={'reason': 'VARCHAR'})"
-            ).fetchone()[0]
-        except duckdb.Error as error:
-            if no_files(error):  # an empty quarantine zone has no files to glob
-                return 0
-            raise
+                "columns={'reason': 'VARCHAR'})",
+            )
         finally:
             con.close()
 
@@ -119,18 +115,23 @@ class Builds:
     seconds: float
 
 
-def _builds(endpoint: str, function: str) -> Builds:
-    logs = local_aws.client("logs", endpoint, REGION)
+def builds_from_log(messages: Iterable[str]) -> Builds:
+    """Add up the builder's "built" lines (Powertools JSON); other lines are skipped."""
     builds = rows = 0
     seconds = 0.0
-    for event in function_log_events(logs, function):
+    for message in messages:
         try:
-            line = json.loads(event["message"])
+            line = json.loads(message)
         except ValueError:
             continue  # START / END / REPORT lines
         if isinstance(line, dict) and line.get("message") == "built":
             builds, rows, seconds = builds + 1, rows + int(line["curated_rows"]), seconds + float(line["seconds"])
     return Builds(builds, rows, seconds)
+
+
+def _builds(endpoint: str, function: str) -> Builds:
+    logs = local_aws.client("logs", endpoint, REGION)
+    return builds_from_log(event["message"] for event in function_log_events(logs, function))
 
 
 def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = PROCESSOR_BATCH_SIZE,

@@ -13,15 +13,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from pipeline import layout
-from pipeline.curate import no_files
 from producer.replay import ReplayResult, replay
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws
 from services.errors import PetroStreamError
-from services.lake_sql import connect, read_settled
+from services.lake_sql import connect, count, read_settled
 
 
 @dataclass(frozen=True)
@@ -49,24 +47,15 @@ def lake_counts(endpoint: str | None, region: str, bucket: str, run_id: str, eve
         try:
             con.execute("CREATE TEMP TABLE wanted (event_id VARCHAR)")
             con.execute("INSERT INTO wanted SELECT unnest(?::VARCHAR[])", [event_ids])
-            raw = _count(con, f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('raw')}**', format='newline_delimited', "
+            raw = count(con, f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('raw')}**', format='newline_delimited', "
                               f"columns={{'run_id': 'VARCHAR'}}) WHERE run_id = ?", [run_id])  # fmt: skip
-            curated = _count(con, f"SELECT count(DISTINCT event_id) FROM read_parquet('s3://{bucket}/{layout.prefix('curated')}**/*.parquet') "
+            curated = count(con, f"SELECT count(DISTINCT event_id) FROM read_parquet('s3://{bucket}/{layout.prefix('curated')}**/*.parquet') "
                                   "WHERE event_id IN (SELECT event_id FROM wanted)")  # fmt: skip
         finally:
             con.close()
         return raw, curated
 
     return read_settled(read)
-
-
-def _count(con: Any, sql: str, params: list | None = None) -> int:
-    try:
-        return int(con.execute(sql, params or []).fetchone()[0])
-    except Exception as error:
-        if no_files(error):  # no object in the zone yet
-            return 0
-        raise
 
 
 def run_chain(

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 import duckdb
 
+from pipeline.curate import no_files
 from services.errors import PetroStreamError
 
 T = TypeVar("T")
@@ -71,3 +72,13 @@ def read_settled(read: Callable[[], T], attempts: int = 5, pause: float = 0.5) -
                 raise
             time.sleep(pause)
     raise AssertionError("unreachable")
+
+
+def count(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> int:
+    """The single number a count query returns; 0 when the zone it globs holds no object yet."""
+    try:
+        return int(con.execute(sql, params or []).fetchone()[0])
+    except duckdb.Error as error:
+        if no_files(error):
+            return 0
+        raise

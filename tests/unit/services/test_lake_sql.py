@@ -1,0 +1,23 @@
+"""Counting a lake zone with DuckDB: an empty zone counts 0, any other error is raised."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from services.lake_sql import count
+
+
+def test_an_empty_zone_counts_zero_and_a_full_one_its_rows(tmp_path):
+    con = duckdb.connect()
+    query = f"SELECT count(*) FROM read_json('{tmp_path}/zone/**', format='newline_delimited', columns={{'reason': 'VARCHAR'}})"
+    assert count(con, query) == 0
+    (tmp_path / "zone").mkdir()
+    (tmp_path / "zone" / "a.ndjson").write_text('{"reason": "x"}\n{"reason": "y"}\n')
+    assert count(con, query) == 2
+    assert count(con, query + " WHERE reason = ?", ["y"]) == 1
+
+
+def test_other_errors_are_not_taken_for_an_empty_zone(tmp_path):
+    with pytest.raises(duckdb.Error):
+        count(duckdb.connect(), "SELECT count(*) FROM no_such_table")
