@@ -150,6 +150,8 @@ def powertools_us(groups: list[list[StreamRecord]], repeats: int) -> float:
     def work(group: list[StreamRecord]) -> None:
         with processor(records=by_group[id(group)], handler=decode):
             processor.process()
+        if processor.response()["batchItemFailures"]:  # a failing decode would time the error path
+            raise AssertionError("Powertools reported failures for well-formed records")
 
     return _per_record_us(work, groups, repeats)
 

@@ -48,9 +48,9 @@ def lake_counts(endpoint: str | None, region: str, bucket: str, run_id: str, eve
             con.execute("CREATE TEMP TABLE wanted (event_id VARCHAR)")
             con.execute("INSERT INTO wanted SELECT unnest(?::VARCHAR[])", [event_ids])
             raw = count(con, f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('raw')}**', format='newline_delimited', "
-                              f"columns={{'run_id': 'VARCHAR'}}) WHERE run_id = ?", [run_id])  # fmt: skip
+                             f"columns={{'run_id': 'VARCHAR'}}) WHERE run_id = ?", [run_id])  # fmt: skip
             curated = count(con, f"SELECT count(DISTINCT event_id) FROM read_parquet('s3://{bucket}/{layout.prefix('curated')}**/*.parquet') "
-                                  "WHERE event_id IN (SELECT event_id FROM wanted)")  # fmt: skip
+                                 "WHERE event_id IN (SELECT event_id FROM wanted)")  # fmt: skip
         finally:
             con.close()
         return raw, curated
