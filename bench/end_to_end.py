@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 import os
 import shutil
 import threading
@@ -39,7 +38,7 @@ from producer.kinesis_writer import put_records
 from services import cli, lake_sql, local_aws
 from services.localstack.host import free_port
 from services.settings import Settings
-from services.status import function_log_events
+from services.status import function_log_events, json_log_lines
 
 TARGET_RATE = 5_000.0  # records per second, sustained
 TARGET_P95 = 10.0  # seconds
@@ -119,11 +118,7 @@ def builds_from_log(messages: Iterable[str]) -> Builds:
     """Add up the builder's "built" lines (Powertools JSON); other lines are skipped."""
     builds = rows = 0
     seconds = 0.0
-    for message in messages:
-        try:
-            line = json.loads(message)
-        except ValueError:
-            continue  # START / END / REPORT lines
+    for line in json_log_lines(messages):
         if isinstance(line, dict) and line.get("message") == "built":
             builds, rows, seconds = builds + 1, rows + int(line["curated_rows"]), seconds + float(line["seconds"])
     return Builds(builds, rows, seconds)

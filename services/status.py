@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -79,6 +79,15 @@ def function_log_events(logs: Any, function: str, start_ms: int = 0) -> Iterator
             yield from page["events"]
     except logs.exceptions.ResourceNotFoundException:
         return
+
+
+def json_log_lines(messages: Iterable[str]) -> Iterator[Any]:
+    """The messages that are JSON (Powertools' structured lines), parsed; START / END / REPORT skipped."""
+    for message in messages:
+        try:
+            yield json.loads(message)
+        except ValueError:
+            continue
 
 
 def _errors(logs: Any, functions: list[str], since_seconds: int = 3600, limit: int = 5) -> list[str]:

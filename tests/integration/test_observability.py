@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.status import ZONES, function_log_events, pipeline_status
+from services.status import ZONES, function_log_events, json_log_lines, pipeline_status
 
 pytestmark = pytest.mark.integration
 REGION = "us-east-1"
@@ -52,13 +52,7 @@ def test_status_reports_zones_queues_and_mappings(chain, deployed, localstack):
 
 def _json_log_lines(aws, function: str) -> list[dict]:
     """The JSON lines a function wrote to its CloudWatch Logs group (START / END / REPORT skipped)."""
-    lines = []
-    for event in function_log_events(aws("logs"), function):
-        try:
-            lines.append(json.loads(event["message"]))
-        except ValueError:
-            continue
-    return lines
+    return list(json_log_lines(event["message"] for event in function_log_events(aws("logs"), function)))
 
 
 def _wait_for_lines(aws, function: str, enough, timeout: float = 60.0) -> list[dict]:
