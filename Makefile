@@ -17,16 +17,16 @@ help:
 	@echo "make plan-aws  terraform plan for AWS without an account (dummy credentials)"
 
 setup:
-	@$(BOOT_PYTHON) services/setup_envs.py
+	@$(BOOT_PYTHON) -m services.setup_envs
 
 up: setup
-	@$(PY) -m services.cli up
+	@$(PY) -m petrostream up
 
 deploy: setup
-	@$(PY) -m services.cli deploy
+	@$(PY) -m petrostream deploy
 
 demo: setup
-	@$(PY) -m services.cli demo
+	@$(PY) -m petrostream demo
 
 test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS)
@@ -38,16 +38,16 @@ bench: setup
 	@$(PY) -m bench $(B)
 
 query: setup
-	@$(PY) -m services.cli query $(if $(Q),"$(Q)",)
+	@$(PY) -m petrostream query $(if $(Q),"$(Q)",)
 
 status: setup
-	@$(PY) -m services.cli status
+	@$(PY) -m petrostream status
 
 down:
-	@if [ -x $(PY) ]; then $(PY) -m services.cli down; else echo "nothing set up, nothing to stop"; fi
+	@if [ -x $(PY) ]; then $(PY) -m petrostream down; else echo "nothing set up, nothing to stop"; fi
 
 build: setup
-	@$(PY) -m services.cli build
+	@$(PY) -m petrostream build
 
 validate: setup
 	@$(PY) -m services.infra_check validate

@@ -1,7 +1,7 @@
 """End to end under sustained load, in host mode: records are offered to the deployed stream at a
 fixed rate, and a watcher sees each one appear in curated.
 
-The deployment is `make up`'s (services.cli.up) on a new host-mode LocalStack with its own state.
+The deployment is `make up`'s (petrostream.deployment.up) on a new host-mode LocalStack with its own state.
 The replay is time-compressed: the dataset's event times are mapped linearly onto the wall clock
 so that the whole dataset takes ``records / rate`` seconds, and each record is put once its
 mapped time has passed, in batches of up to 500 (a buffering producer). A record's latency is
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import os
 import shutil
 import threading
 import time
@@ -33,18 +32,21 @@ import pyarrow.parquet as pq
 from bench.cpu import CpuSampler
 from bench.report import BenchResult, Measurement
 from bench.workload import ROOT, WELLS, readings
+from petrostream.deployment import up as deploy_up
+from petrostream.status import function_log_events, json_log_lines
 from pipeline import layout
+from pipeline.duck import S3Access, connect, count, read_settled
 from producer.kinesis_writer import put_records
-from services import cli, lake_sql, local_aws
+from services import local_aws
 from services.localstack.host import free_port
+from services.settings import DEFAULT_REGION as REGION
 from services.settings import Settings
-from services.status import function_log_events, json_log_lines
 
 TARGET_RATE = 5_000.0  # records per second, sustained
 TARGET_P95 = 10.0  # seconds
 POLL_SECONDS = 1.0
 SETTLE_SECONDS = 120.0  # after the last put: how long curated may stay still before the run ends
-REGION = "us-east-1"
+
 # Kinesis records per processor invocation. LocalStack's event source mapping polls one shard at a
 # time and invokes synchronously, so its fixed cost per invocation caps throughput: with infra/'s
 # default of 500 a 100,000-record run sustained 987 records/s, with 5,000 it sustained 1,341 (both
@@ -92,9 +94,9 @@ def _quarantined(endpoint: str, bucket: str) -> int:
     """Entries in the quarantine zone (the stack is this run's alone)."""
 
     def read() -> int:
-        con = lake_sql.connect(endpoint, REGION)
+        con = connect(S3Access(REGION, endpoint))
         try:
-            return lake_sql.count(
+            return count(
                 con,
                 f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('quarantine')}**', format='newline_delimited', "
                 "columns={'reason': 'VARCHAR'})",
@@ -102,7 +104,7 @@ def _quarantined(endpoint: str, bucket: str) -> int:
         finally:
             con.close()
 
-    return lake_sql.read_settled(read)
+    return read_settled(read)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,14 +144,8 @@ def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = P
     # instances do not all overlap, so an event second holds fewer than WELLS records on average).
     speed = (event_seconds[-1] - event_seconds[0]) * rate / max(len(data) - 1, 1)
     overrides = {"processor_batch_size": batch_size, "builder_batching_window_seconds": builder_window}
-    tf_vars = {f"TF_VAR_{name}": str(value) for name, value in overrides.items() if value is not None}
-    os.environ.update(tf_vars)  # Terraform reads TF_VAR_*; cli.up passes no -var for these
-    try:
-        up = cli.up(settings)
-    finally:
-        for name in tf_vars:
-            os.environ.pop(name)
-    endpoint, bucket, stream = up.stack.endpoint, up.outputs["lake_bucket"], up.outputs["stream_name"]
+    up = deploy_up(settings, {name: str(value) for name, value in overrides.items() if value is not None})
+    endpoint, bucket, stream = up.stack.endpoint, up.outputs.lake_bucket, up.outputs.stream_name
     visibility = Visibility()
     cpu = CpuSampler(up.stack.host)
     stop = threading.Event()
@@ -191,8 +187,7 @@ def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = P
         stop.set()
         watcher.join()
         quarantined = _quarantined(endpoint, bucket)
-        builder = next(name for name in up.outputs["function_names"] if name.endswith("curated-builder"))
-        builds = _builds(endpoint, builder)
+        builds = _builds(endpoint, up.outputs.curated_builder_function_name)
     finally:
         stop.set()
         up.stack.stop()

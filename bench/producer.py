@@ -18,11 +18,12 @@ from bench.workload import ROOT, readings
 from producer.kinesis_writer import encode, put_records
 from services import local_aws
 from services.localstack.host import HostLocalStack, free_port
+from services.settings import DEFAULT_REGION as REGION
 from services.settings import Settings
 
 TARGET_RATIO = 0.8
 SHARDS = 4
-REGION = "us-east-1"
+
 
 
 def _stream(kinesis: Any, name: str) -> None:

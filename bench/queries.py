@@ -18,9 +18,12 @@ from bench.builder import copy_raw, proc_self_value, raw_lake
 from bench.report import BenchResult, Measurement
 from bench.workload import ROOT
 from pipeline import layout
-from pipeline.curate import connect, gold_well_hourly_sql, raw_relation
-from pipeline.lake_store import build_from_raw
-from pipeline.queries import create_views, names, run as run_named
+from pipeline.build import build_from_raw
+from pipeline.duck import connect
+from pipeline.gold import well_hourly_sql as gold_well_hourly_sql
+from pipeline.queries import create_views, names
+from pipeline.queries import run as run_named
+from pipeline.relations import raw_relation
 
 TARGET_BYTES_RATIO = 10.0
 

@@ -1,6 +1,6 @@
 """The time from a cold `make up` to healthy and applied: a new host-mode LocalStack with an empty
 state folder and a new Terraform working copy (init from the provider mirror included), through
-the same code `make up` runs (services.cli.up). The virtualenvs already exist: `make setup` is
+the same code `make up` runs (petrostream.deployment.up). The virtualenvs already exist: `make setup` is
 not part of it.
 """
 
@@ -11,7 +11,7 @@ import shutil
 
 from bench.report import BenchResult, Measurement
 from bench.workload import ROOT
-from services import cli
+from petrostream.deployment import up
 from services.localstack.host import free_port
 from services.settings import Settings
 
@@ -21,7 +21,7 @@ def run(records: int | None = None) -> BenchResult:
     state = ROOT / "state-cold-up"
     shutil.rmtree(state, ignore_errors=True)
     settings = dataclasses.replace(Settings.from_env(), state_dir=state, mode="host", port=free_port())
-    started = cli.up(settings)
+    started = up(settings)
     started.stack.stop()
     measurement = Measurement(
         "cold make up: healthy and applied", started.applied_seconds, "s", higher_is_better=False,

@@ -11,9 +11,9 @@ import itertools
 from pathlib import Path
 from typing import Any
 
+from petrostream.chain import ensure_dataset
 from producer.replay import load, merged_records
 from producer.synthetic import SyntheticSpec
-from services.demo import ensure_dataset
 from services.settings import Settings
 
 WELLS = 20

@@ -1,5 +1,5 @@
 # Curated builder: every raw object Firehose writes is announced on a queue; the builder merges
-# batches of them into curated Parquet and gold aggregates (pipeline/lake_store.py). A queue
+# batches of them into curated Parquet and gold aggregates (pipeline/build.py). A queue
 # rather than a direct S3 -> Lambda trigger, so many objects make one build, failures are
 # retried and a build that keeps failing ends in a dead-letter queue.
 locals {

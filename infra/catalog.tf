@@ -1,6 +1,6 @@
 # The catalog and Athena (AWS only: LocalStack's free edition has neither Glue nor Athena; DuckDB
-# stands in locally, see services/query.py). Every column is generated from pipeline/schema.json,
-# and the gold columns follow the same naming as pipeline/curate.py, so the tables describe the
+# stands in locally, see pipeline/queries.py). Every column is generated from pipeline/schema.json,
+# and the gold columns follow the same naming as pipeline/gold.py, so the tables describe the
 # files the builder writes; `catalog_columns` (below) lets the test suite compare the two.
 locals {
   glue_types      = { string = "string", timestamp = "timestamp", double = "double", int = "int", bool = "boolean" }

@@ -14,8 +14,12 @@ output "delivery_stream_name" {
   value = aws_kinesis_firehose_delivery_stream.raw.name
 }
 
-output "function_names" {
-  value = [aws_lambda_function.processor.function_name, aws_lambda_function.builder.function_name]
+output "stream_processor_function_name" {
+  value = aws_lambda_function.processor.function_name
+}
+
+output "curated_builder_function_name" {
+  value = aws_lambda_function.builder.function_name
 }
 
 output "zones" {

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from pipeline import schema
 
+
 def _floor(sensor: schema.Field) -> float:
     return float(schema.detection()["std_floor"][sensor.kind])
 

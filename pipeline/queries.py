@@ -12,8 +12,8 @@ from typing import Any
 
 import sqlglot
 
-from pipeline import layout
-from pipeline.curate import curated_relation, no_files, raw_relation
+from pipeline import duck, layout
+from pipeline.relations import curated_relation, raw_relation
 
 SQL_DIR = Path(__file__).with_name("sql")
 TABLES = {"curated_readings": "curated", "gold_well_hourly": "gold_well_hourly", "gold_class_hourly": "gold_class_hourly"}
@@ -50,11 +50,11 @@ def create_views(con: Any, lake_root: str) -> list[str]:
     made = []
     for view, relation in relations.items():
         try:
-            con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {relation}")
+            with duck.errors():
+                con.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {relation}")
             made.append(view)
-        except Exception as error:
-            if not no_files(error):
-                raise
+        except duck.NoFilesFound:
+            continue
     return made
 
 

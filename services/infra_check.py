@@ -21,7 +21,7 @@ def _terraform(settings: Settings, *args: str, env: dict[str, str] | None = None
     data_dir = settings.state_dir / "terraform" / "aws-check"
     data_dir.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, "TF_DATA_DIR": str(data_dir), "TF_IN_AUTOMATION": "1", **(env or {})}
-    result = subprocess.run([find_terraform(), f"-chdir={settings.infra_dir}", *args], env=full_env)
+    result = subprocess.run([find_terraform(settings), f"-chdir={settings.infra_dir}", *args], env=full_env)
     if result.returncode != 0:
         raise PetroStreamError(f"terraform {args[0]} failed", "see Terraform's output above")
 

@@ -1,7 +1,7 @@
 """Create the four virtualenvs PetroStream needs; re-run cheaply (each is stamped with its inputs).
 
-Runs with any Python 3.8+ (it is what `make` calls before any virtualenv exists), standard
-library only. The environments:
+Runs with any Python 3.8+ (`make setup` calls `python3 -m services.setup_envs` before any
+virtualenv exists), standard library only; its knobs come from services/settings.py. The environments:
 
   .venv                        the project (Python 3.13, like the Lambda runtime it deploys)
   .venvs/localstack            LocalStack 4.14.0 with its own pins, plus the process executor
@@ -23,9 +23,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-STATE = Path(os.environ.get("PETROSTREAM_STATE_DIR") or ROOT / ".state")
-LOG = STATE / "setup.log"
+from services.errors import PetroStreamError
+from services.localstack import kinesis_mock_patch
+from services.settings import REPO_ROOT as ROOT
+from services.settings import Settings
+
 LOCALSTACK_PIN = "localstack-core[runtime]==4.14.0"
 
 
@@ -33,14 +35,10 @@ class SetupError(Exception):
     pass
 
 
-def find_python() -> str:
+def find_python(settings: Settings) -> str:
     """A Python 3.13 interpreter: $PETROSTREAM_PYTHON, python3.13 on PATH, then pyenv's versions."""
-    candidates = []
-    if os.environ.get("PETROSTREAM_PYTHON"):
-        candidates.append(os.environ["PETROSTREAM_PYTHON"])
-    candidates += [shutil.which("python3.13") or ""]
-    pyenv_root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
-    candidates += sorted(glob.glob(f"{pyenv_root}/versions/3.13*/bin/python3.13"), reverse=True)
+    candidates = [settings.python or "", shutil.which("python3.13") or ""]
+    candidates += sorted(glob.glob(f"{settings.pyenv_root}/versions/3.13*/bin/python3.13"), reverse=True)
     candidates += ["/usr/local/bin/python3.13", "/usr/bin/python3.13"]
     for candidate in candidates:
         if not candidate or not Path(candidate).exists():
@@ -53,8 +51,8 @@ def find_python() -> str:
         if probe.returncode == 0 and probe.stdout.strip() == "3.13":
             return candidate
     raise SetupError(
-        "No Python 3.12+ interpreter found (PetroStream needs 3.13: LocalStack 4.14.0 needs 3.12+, "
-        "and the project and its Lambda runtime use 3.13).\n"
+        "No Python 3.13 interpreter found (the project and its Lambda runtime use 3.13, and "
+        "LocalStack 4.14.0 needs 3.12 or newer).\n"
         "  -> install one (`pyenv install 3.13`, `uv python install 3.13` or your OS packages), "
         "or point PETROSTREAM_PYTHON at it."
     )
@@ -70,6 +68,9 @@ def _digest(*paths: Path, extra: str = "") -> str:
             h.update(str(file.relative_to(ROOT)).encode())
             h.update(file.read_bytes())
     return h.hexdigest()
+
+
+LOG = Path()  # set by main(): <state>/setup.log
 
 
 def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
@@ -120,9 +121,6 @@ def install_kinesis_mock(localstack_python: Path, libs: Path) -> None:
 
 def patch_kinesis_mock(libs: Path) -> None:
     """Apply services/localstack/kinesis_mock_patch.py (PutRecords cost independent of shard size)."""
-    sys.path.insert(0, str(ROOT))
-    from services.localstack import kinesis_mock_patch
-
     try:
         main_js = kinesis_mock_patch.main_js_under(libs / "fs")
         if kinesis_mock_patch.patch(main_js):
@@ -132,9 +130,12 @@ def patch_kinesis_mock(libs: Path) -> None:
 
 
 def main() -> int:
-    STATE.mkdir(parents=True, exist_ok=True)
+    global LOG
     try:
-        python = find_python()
+        settings = Settings.from_env()
+        settings.state_dir.mkdir(parents=True, exist_ok=True)
+        LOG = settings.state_dir / "setup.log"
+        python = find_python(settings)
         _venv(
             python,
             ROOT / ".venv",
@@ -163,7 +164,7 @@ def main() -> int:
         _venv(python, ROOT / ".venvs" / "checkov", _digest(checkov_reqs, extra=python), [["-r", str(checkov_reqs)]], "checkov (infra/ security checks)")
         install_kinesis_mock(ROOT / ".venvs" / "localstack" / "bin" / "python", ROOT / ".venvs" / "localstack-libs")
         patch_kinesis_mock(ROOT / ".venvs" / "localstack-libs")
-    except SetupError as error:
+    except (SetupError, PetroStreamError) as error:
         print(f"setup: {error}", file=sys.stderr)
         return 2
     return 0

@@ -4,22 +4,30 @@ The .tf files are the same ones that go to AWS; tflocal adds its endpoint overri
 Each LocalStack instance gets its own working copy (``<state>/terraform/<instance>``) with its
 own state, so the demo stack and the test stack never share Terraform state, and infra/ itself
 stays clean for `terraform plan` / `apply` against AWS.
+
+Terraform's own output goes to ``terraform.log`` in the working copy; each apply prints one
+summary line (added, changed, destroyed, seconds, the log's path). PETROSTREAM_VERBOSE=1 (or
+`petrostream -v`) shows the full output instead.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 from urllib.parse import urlparse
 
 from services import local_aws
 from services.errors import PetroStreamError
+from services.outputs import StackOutputs
 from services.settings import Settings
 
 # Conventional places for a filesystem mirror; TF_PROVIDER_MIRROR overrides them.
@@ -32,10 +40,13 @@ MIRROR_CANDIDATES = (
 AWS_PROVIDER = Path("registry.terraform.io") / "hashicorp" / "aws"
 TFLOCAL_OVERRIDE = "localstack_providers_override.tf"  # written by tflocal on each run
 ADOPTED_FILE = "adopted_imports.tf"  # import blocks of resources a restarted LocalStack kept
+LOG_FILE = "terraform.log"
+OUTPUTS_FILE = "outputs.json"
+APPLY_SUMMARY = re.compile(r"(?:Apply|Destroy) complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed")
 
 
-def find_terraform() -> str:
-    found = os.environ.get("TERRAFORM") or shutil.which("terraform")
+def find_terraform(settings: Settings) -> str:
+    found = settings.terraform or shutil.which("terraform")
     if not found:
         raise PetroStreamError(
             "terraform not found on PATH",
@@ -66,14 +77,25 @@ class LocalDeployment:
     settings: Settings
     endpoint: str
     instance: str = "dev"
+    # -var values beyond the local defaults (bench/end_to_end.py tunes the builder's batching).
+    extra_variables: dict[str, str] = field(default_factory=dict)
 
     @property
     def workdir(self) -> Path:
-        return self.settings.state_dir / "terraform" / self.instance
+        return self.settings.terraform_dir / self.instance
+
+    @property
+    def log_file(self) -> Path:
+        return self.workdir / LOG_FILE
+
+    @property
+    def outputs_file(self) -> Path:
+        """The outputs of the last apply, for commands that run later (services/outputs.py)."""
+        return self.workdir / OUTPUTS_FILE
 
     def _env(self) -> dict[str, str]:
         host = urlparse(self.endpoint).hostname or "localhost"
-        terraform = find_terraform()
+        terraform = find_terraform(self.settings)
         return {
             **os.environ,
             "AWS_ENDPOINT_URL": self.endpoint,
@@ -85,6 +107,9 @@ class LocalDeployment:
             "AWS_DEFAULT_REGION": self.settings.region,
             "TF_CMD": terraform,
             "TF_IN_AUTOMATION": "1",
+            # tflocal prints a deprecation banner (use `lstk terraform`) on every run; lstk needs
+            # an auth token, which LocalStack 4.14.0 does not.
+            "DISABLE_DEPRECATION_NOTICE": "1",
             "PATH": f"{Path(terraform).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         }
 
@@ -100,16 +125,26 @@ class LocalDeployment:
             if not target.exists() or target.read_bytes() != path.read_bytes():
                 shutil.copyfile(path, target)
 
-    def _run(self, *args: str, capture: bool = False) -> str:
+    def _run(self, *args: str) -> str:
+        """Run tflocal; its output goes to the log file (and the terminal when verbose), and is returned."""
         tflocal = shutil.which("tflocal") or str(Path(sys.executable).parent / "tflocal")
-        result = subprocess.run(
-            [tflocal, *args], cwd=self.workdir, env=self._env(), text=True,
-            capture_output=capture,
-        )  # fmt: skip
-        if result.returncode != 0:
-            detail = (result.stderr or "")[-3000:] if capture else "(see the output above)"
-            raise PetroStreamError(f"tflocal {args[0]} failed:\n{detail}", "fix the error Terraform reports, then run again")
-        return result.stdout or ""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with self.log_file.open("a") as log:
+            log.write(f"\n=== {datetime.now(UTC):%Y-%m-%d %H:%M:%S}Z tflocal {' '.join(args)}\n")
+            log.flush()
+            process = subprocess.Popen(
+                [tflocal, *args], cwd=self.workdir, env=self._env(), text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            output = _tee(process.stdout, log, echo=self.settings.verbose)
+            code = process.wait()
+        if code != 0:
+            tail = "\n".join(output.splitlines()[-40:])
+            raise PetroStreamError(
+                f"tflocal {args[0]} failed (exit {code}); the end of its output:\n{tail}",
+                f"the whole output is in {self.log_file}; fix the error Terraform reports, then run again",
+            )
+        return output
 
     def init(self) -> None:
         self._sync_sources()
@@ -119,7 +154,7 @@ class LocalDeployment:
         mirror = find_provider_mirror(self.settings)
         if mirror is not None:
             args.append(f"-plugin-dir={mirror}")
-        self._run(*args, capture=True)
+        self._run(*args)
 
     def variables(self, artifacts_dir: Path) -> list[str]:
         """-var arguments of a local deployment. The working copy is outside the repository, so
@@ -131,19 +166,23 @@ class LocalDeployment:
             "lambda_artifacts_dir": artifacts_dir.resolve(),
             "pipeline_dir": self.settings.repo_root / "pipeline",
             "enable_athena": "false",
+            **self.extra_variables,
         }
         return [arg for name, value in values.items() for arg in ("-var", f"{name}={value}")]
 
-    def apply(self, artifacts_dir: Path) -> dict[str, object]:
+    def apply(self, artifacts_dir: Path) -> StackOutputs:
         """Apply, then converge: LocalStack's kinesis-mock ignores tags given to CreateStream, so
-        a fresh stack can need one more apply (AddTagsToStream) before the plan is empty."""
+        a fresh stack can need one more apply (AddTagsToStream) before the plan is empty.
+        The outputs are saved to outputs_file and returned."""
         self.init()
         self.reconcile()
-        for attempt in range(2):
-            self._run(
-                "apply", "-auto-approve", "-input=false", "-compact-warnings",
+        for _ in range(2):
+            started = time.monotonic()
+            output = self._run(
+                "apply", "-auto-approve", "-input=false", "-compact-warnings", "-no-color",
                 *self.variables(artifacts_dir),
             )  # fmt: skip
+            print(f"terraform: {apply_summary(output)} in {time.monotonic() - started:.1f} s (log: {self.log_file})")
             has_changes, plan = self.plan(artifacts_dir)
             if not has_changes:
                 break
@@ -151,7 +190,8 @@ class LocalDeployment:
         else:
             raise PetroStreamError(f"Terraform still plans changes after two applies:\n{plan[-3000:]}", "report this as a bug")
         outputs = self.outputs()
-        wait_functions_active(self.endpoint, self.settings.region, list(outputs["function_names"]))
+        outputs.save(self.outputs_file)
+        wait_functions_active(self.endpoint, self.settings.region, list(outputs.function_names))
         return outputs
 
     def plan(self, artifacts_dir: Path) -> tuple[bool, str]:
@@ -166,12 +206,16 @@ class LocalDeployment:
             raise PetroStreamError(f"tflocal plan failed:\n{result.stderr[-3000:]}", "fix the error Terraform reports")
         return result.returncode == 2, result.stdout
 
-    def outputs(self) -> dict[str, object]:
+    def output_values(self) -> dict[str, object]:
+        """Every output of the state, by name (none for an empty state)."""
         raw = subprocess.run(
-            [find_terraform(), "output", "-json"], cwd=self.workdir, env=self._env(),
+            [find_terraform(self.settings), "output", "-json"], cwd=self.workdir, env=self._env(),
             capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         return {name: value["value"] for name, value in json.loads(raw or "{}").items()}
+
+    def outputs(self) -> StackOutputs:
+        return StackOutputs.from_values(self.output_values())
 
     def reconcile(self) -> None:
         """Make the state match what a restarted LocalStack still holds, before applying.
@@ -185,7 +229,7 @@ class LocalDeployment:
         """
         if not (self.workdir / "terraform.tfstate").exists():
             return
-        previous = self.outputs()
+        previous = self.output_values()
         bucket, stream = previous.get("lake_bucket"), previous.get("stream_name")
         if not bucket or local_aws.exists(lambda: self._client("s3").head_bucket(Bucket=bucket)):
             return
@@ -201,6 +245,26 @@ class LocalDeployment:
         """Drop the state of resources that no longer exist (a LocalStack restarted without them)."""
         for name in ("terraform.tfstate", "terraform.tfstate.backup"):
             (self.workdir / name).unlink(missing_ok=True)
+
+
+def apply_summary(output: str) -> str:
+    """"3 added, 0 changed, 0 destroyed" from an apply's output (the last summary it printed)."""
+    found = APPLY_SUMMARY.findall(output)
+    if not found:
+        return "applied (no summary line in the output)"
+    added, changed, destroyed = found[-1]
+    return f"{added} added, {changed} changed, {destroyed} destroyed"
+
+
+def _tee(stream: IO[str] | None, log: IO[str], echo: bool) -> str:
+    """Copy a process's output to the log (and the terminal when echo), and return it."""
+    lines = []
+    for line in stream or ():
+        log.write(line)
+        if echo:
+            print(line, end="", flush=True)
+        lines.append(line)
+    return "".join(lines)
 
 
 def wait_functions_active(endpoint: str, region: str, names: list[str], timeout: float = 60.0) -> None:

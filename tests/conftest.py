@@ -16,11 +16,11 @@ import pytest
 
 from services import local_aws
 from services.localstack import kinesis_mock_patch
-from services.localstack.host import HostLocalStack, free_port, marked_processes, read_env_file
+from services.localstack.env_file import read_env_file
+from services.localstack.host import HostLocalStack, free_port, marked_processes
 from services.localstack.stack import docker_available
+from services.settings import DEFAULT_REGION as REGION
 from services.settings import LOCALSTACK_IMAGE, Settings
-
-REGION = "us-east-1"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,6 +110,6 @@ def small_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def chain(deployed, localstack: LocalStackUnderTest, small_dataset: Path):
     """The small dataset replayed through the deployed pipeline, once per session."""
-    from services.demo import run_chain
+    from petrostream.chain import run_chain
 
     return run_chain(localstack.endpoint, REGION, deployed, small_dataset, timeout=300)

@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from services.errors import PetroStreamError
+from services.localstack.env_file import read_env_file
 
 READY_STATES = {"available", "running"}
 
@@ -29,8 +30,6 @@ def localstack_version(endpoint: str) -> str | None:
 
 
 def required_services() -> list[str]:
-    from services.localstack.host import read_env_file
-
     return [s.strip() for s in read_env_file().get("SERVICES", "").split(",") if s.strip()]
 
 

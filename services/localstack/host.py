@@ -17,26 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.errors import PetroStreamError
+from services.localstack.env_file import read_env_file
 from services.localstack.health import localstack_version, wait_healthy
 from services.settings import LOCALSTACK_VERSION, Settings
 
-SHARED_ENV_FILE = Path(__file__).with_name("localstack.env")
 # Marks every process of an instance (LocalStack and its children, such as kinesis-mock's node):
 # the stop sweeps /proc for it, so nothing survives even if LocalStack re-parented a child.
 INSTANCE_MARKER = "PETROSTREAM_LOCALSTACK_INSTANCE"
 # kinesis-mock's npm package, which LocalStack runs under node (one process per account).
 KINESIS_MOCK_PACKAGE = b"kinesis-local"
-
-
-def read_env_file(path: Path = SHARED_ENV_FILE) -> dict[str, str]:
-    """Parse the KEY=VALUE file that docker-compose.yml also uses (comments and blanks ignored)."""
-    values: dict[str, str] = {}
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            values[key.strip()] = value.strip()
-    return values
 
 
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
@@ -66,7 +55,7 @@ class HostLocalStack:
             settings,
             settings.state_dir / "localstack",
             settings.port,
-            persistence=os.environ.get("PERSISTENCE", "0") in ("1", "true"),
+            persistence=settings.persistence,
         )
 
     @property

@@ -8,19 +8,21 @@ import json
 
 import pytest
 
+from petrostream.chain import lake_counts, run_chain
+from petrostream.lake import lake_views
 from pipeline import layout
+from pipeline.duck import S3Access, connect
 from pipeline.queries import create_views, names, run
 from services import local_aws
-from services.demo import lake_counts, run_chain
-from services.lake_sql import connect, lake_views
+from services.settings import DEFAULT_REGION as REGION
 
 pytestmark = pytest.mark.integration
-REGION = "us-east-1"
+
 
 
 @pytest.fixture(scope="module")
 def lake(chain, deployed, localstack):
-    con = connect(localstack.endpoint, REGION)
+    con = connect(S3Access(REGION, localstack.endpoint))
     views = create_views(con, f"s3://{deployed['lake_bucket']}")
     yield con, views
     con.close()
@@ -36,7 +38,7 @@ def test_curated_is_partitioned_parquet_with_the_schema_columns(lake, deployed):
     con, views = lake
     assert {"curated_readings", "gold_well_hourly", "gold_class_hourly"} <= set(views)
     columns = [row[0] for row in con.execute("DESCRIBE curated_readings").fetchall()]
-    assert columns == [c["name"] for c in deployed["catalog_columns"]["curated_readings"]] + ["date", "hour"]
+    assert columns == [c["name"] for c in deployed.catalog_columns["curated_readings"]] + ["date", "hour"]
     duplicates = con.execute("SELECT count(*) - count(DISTINCT event_id) FROM curated_readings").fetchone()[0]
     assert duplicates == 0
 
@@ -45,7 +47,7 @@ def test_gold_columns_are_what_the_glue_tables_declare(lake, deployed):
     con, _ = lake
     for table in ("gold_well_hourly", "gold_class_hourly"):
         columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
-        assert columns == [c["name"] for c in deployed["catalog_columns"][table]] + ["date", "hour"]
+        assert columns == [c["name"] for c in deployed.catalog_columns[table]] + ["date", "hour"]
 
 
 def test_gold_agrees_with_curated(lake):
@@ -66,7 +68,7 @@ def test_every_named_query_runs_on_the_local_lake(lake):
 
 def _checksums(localstack, deployed) -> dict[str, tuple[int, str]]:
     """(rows, content checksum) of curated and gold, independent of row order."""
-    con = lake_views(localstack.endpoint, REGION, deployed["lake_bucket"])
+    con = lake_views(localstack.endpoint, REGION, deployed.lake_bucket)
     sums = {}
     for table in ("curated_readings", "gold_well_hourly", "gold_class_hourly"):
         sums[table] = tuple(con.execute(f"SELECT count(*), bit_xor(hash(t)) :: VARCHAR FROM {table} AS t").fetchone())
@@ -82,28 +84,28 @@ def test_replaying_the_dataset_again_changes_neither_curated_nor_gold(chain, dep
     # Compare once the builder has merged every raw object of the replay (its queue is empty).
     import time
 
-    from services.status import queue_depth
+    from petrostream.status import queue_depth
 
     sqs = local_aws.client("sqs", localstack.endpoint, REGION)
     deadline = time.monotonic() + 180
-    while queue_depth(sqs, deployed["raw_objects_queue_url"]) and time.monotonic() < deadline:
+    while queue_depth(sqs, deployed.raw_objects_queue_url) and time.monotonic() < deadline:
         time.sleep(1)
-    assert queue_depth(sqs, deployed["raw_objects_queue_url"]) == 0
+    assert queue_depth(sqs, deployed.raw_objects_queue_url) == 0
     assert _checksums(localstack, deployed) == before
 
 
 def test_poison_records_are_quarantined_with_reasons(chain, deployed, aws):
     kinesis = aws("kinesis")
     poison = [b"not json at all", json.dumps({"event_id": "p1", "well_id": "WELL-00009"}).encode()]
-    kinesis.put_records(StreamName=deployed["stream_name"], Records=[{"Data": d, "PartitionKey": "poison"} for d in poison])
+    kinesis.put_records(StreamName=deployed.stream_name, Records=[{"Data": d, "PartitionKey": "poison"} for d in poison])
     s3 = aws("s3")
     import time
 
     deadline = time.monotonic() + 60
     entries: list[dict] = []
     while time.monotonic() < deadline and len(entries) < 2:
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=deployed["lake_bucket"], Prefix=layout.prefix("quarantine")).get("Contents", [])]
-        entries = [json.loads(line) for k in keys for line in s3.get_object(Bucket=deployed["lake_bucket"], Key=k)["Body"].read().splitlines()]
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=deployed.lake_bucket, Prefix=layout.prefix("quarantine")).get("Contents", [])]
+        entries = [json.loads(line) for k in keys for line in s3.get_object(Bucket=deployed.lake_bucket, Key=k)["Body"].read().splitlines()]
         time.sleep(0.5)
     by_payload = {e["payload"]: e for e in entries}
     assert by_payload["not json at all"]["errors"][0]["field"] == "<record>"
@@ -112,7 +114,7 @@ def test_poison_records_are_quarantined_with_reasons(chain, deployed, aws):
 
 
 def test_anomalies_raise_alerts_on_the_queue(chain, deployed, aws):
-    messages = aws("sqs").receive_message(QueueUrl=deployed["alerts_queue_url"], MaxNumberOfMessages=10, WaitTimeSeconds=5).get("Messages", [])
+    messages = aws("sqs").receive_message(QueueUrl=deployed.alerts_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=5).get("Messages", [])
     alerts = [json.loads(m["Body"]) for m in messages]
     assert alerts and all(a["anomaly_type"] == "envelope" and a["count"] >= 1 for a in alerts)
 
@@ -123,7 +125,7 @@ def test_reapplying_unchanged_infra_changes_nothing(deployed, deployment, artifa
 
 
 def test_deployed_functions_are_the_zips_terraform_was_given(deployed, aws, artifacts_dir):
-    for name, function in zip(("stream_processor", "curated_builder"), deployed["function_names"]):
+    for name, function in zip(("stream_processor", "curated_builder"), deployed.function_names, strict=True):
         zip_hash = base64.b64encode(hashlib.sha256((artifacts_dir / f"{name}.zip").read_bytes()).digest()).decode()
         config = aws("lambda").get_function_configuration(FunctionName=function)
         assert config["CodeSha256"] == zip_hash
@@ -131,4 +133,4 @@ def test_deployed_functions_are_the_zips_terraform_was_given(deployed, aws, arti
 
 
 def test_lake_counts_are_zero_for_an_unknown_run(deployed, localstack):
-    assert lake_counts(localstack.endpoint, REGION, deployed["lake_bucket"], "no-such-run", ["none"]) == (0, 0)
+    assert lake_counts(localstack.endpoint, REGION, deployed.lake_bucket, "no-such-run", ["none"]) == (0, 0)

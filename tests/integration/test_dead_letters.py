@@ -7,14 +7,15 @@ from datetime import UTC, datetime
 
 import pytest
 
+from petrostream.chain import lake_counts
+from petrostream.dlq_replay import replay_dead_letters
+from petrostream.status import queue_depth
 from producer.replay import replay
 from producer.synthetic import SyntheticSpec, generate, write_dataset
-from services.demo import lake_counts
-from services.dlq_replay import replay_dead_letters
-from services.status import queue_depth
+from services.settings import DEFAULT_REGION as REGION
 
 pytestmark = pytest.mark.integration
-REGION = "us-east-1"
+
 
 
 def _set_delivery_stream(aws, function: str, name: str) -> None:
@@ -32,18 +33,18 @@ def test_dead_lettered_batch_is_redriven_into_curated(chain, deployed, aws, loca
     # Readings of a day no other test uses, so they are counted on their own.
     dataset = tmp_path / "dataset"
     write_dataset(generate(SyntheticSpec(wells=1, instances_per_well=1, instance_minutes=15, start=datetime(2025, 7, 1, tzinfo=UTC), seed=11)), dataset)
-    processor = deployed["function_names"][0]
-    delivery = deployed["delivery_stream_name"]
+    processor = deployed.stream_processor_function_name
+    delivery = deployed.delivery_stream_name
     _set_delivery_stream(aws, processor, "no-such-delivery-stream")  # the fault: Firehose rejects every call
     try:
-        sent = replay(aws("kinesis"), deployed["stream_name"], dataset)
+        sent = replay(aws("kinesis"), deployed.stream_name, dataset)
         deadline = time.monotonic() + 240
-        while _queue_depth(aws, deployed["dead_letter_queue_url"]) == 0 and time.monotonic() < deadline:
+        while _queue_depth(aws, deployed.dead_letter_queue_url) == 0 and time.monotonic() < deadline:
             time.sleep(1)
-        assert _queue_depth(aws, deployed["dead_letter_queue_url"]) > 0, "the failing batch never reached the dead-letter queue"
+        assert _queue_depth(aws, deployed.dead_letter_queue_url) > 0, "the failing batch never reached the dead-letter queue"
     finally:
         _set_delivery_stream(aws, processor, delivery)  # the fix
-    assert lake_counts(localstack.endpoint, REGION, deployed["lake_bucket"], sent.run_id, sent.event_ids)[1] < len(sent.event_ids)
+    assert lake_counts(localstack.endpoint, REGION, deployed.lake_bucket, sent.run_id, sent.event_ids)[1] < len(sent.event_ids)
 
     # Batches still being retried when the fault was fixed may go through on their own or be
     # dead-lettered later: re-drive until every reading is in curated, as an operator would.
@@ -53,8 +54,8 @@ def test_dead_lettered_batch_is_redriven_into_curated(chain, deployed, aws, loca
     while curated < len(sent.event_ids) and time.monotonic() < deadline:
         summary = replay_dead_letters(localstack.endpoint, REGION, deployed)
         redriven, failures = redriven + summary.redriven, failures + summary.failed
-        curated = lake_counts(localstack.endpoint, REGION, deployed["lake_bucket"], sent.run_id, sent.event_ids)[1]
+        curated = lake_counts(localstack.endpoint, REGION, deployed.lake_bucket, sent.run_id, sent.event_ids)[1]
         time.sleep(1)
     assert failures == [] and redriven >= 1
     assert curated == len(sent.event_ids)
-    assert _queue_depth(aws, deployed["dead_letter_queue_url"]) == 0
+    assert _queue_depth(aws, deployed.dead_letter_queue_url) == 0

@@ -32,8 +32,8 @@ def _as_list(value) -> list:
 def roles(deployed, aws) -> dict[str, list[dict]]:
     """component -> the Allow statements of its role's inline policies, as deployed."""
     lam, iam = aws("lambda"), aws("iam")
-    processor, builder = deployed["function_names"]
-    firehose = aws("firehose").describe_delivery_stream(DeliveryStreamName=deployed["delivery_stream_name"])
+    processor, builder = deployed.function_names
+    firehose = aws("firehose").describe_delivery_stream(DeliveryStreamName=deployed.delivery_stream_name)
     arns = {
         "processor": lam.get_function_configuration(FunctionName=processor)["Role"],
         "builder": lam.get_function_configuration(FunctionName=builder)["Role"],
@@ -63,9 +63,9 @@ def _allows(statements: list[dict], action: str, resource: str) -> bool:
 
 
 def test_no_wildcard_action_and_no_wildcard_resource_where_aws_can_scope(roles, deployed, aws):
-    key_arn = aws("s3").get_bucket_encryption(Bucket=deployed["lake_bucket"])["ServerSideEncryptionConfiguration"]["Rules"][0][
+    key_arn = aws("s3").get_bucket_encryption(Bucket=deployed.lake_bucket)["ServerSideEncryptionConfiguration"]["Rules"][0][
         "ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]  # fmt: skip
-    prefix = deployed["stream_name"].rsplit("-", 1)[0]  # every resource is named <project>-<environment>-…
+    prefix = deployed.stream_name.rsplit("-", 1)[0]  # every resource is named <project>-<environment>-…
     for component, statements in roles.items():
         assert statements, component
         for statement in statements:
@@ -94,6 +94,6 @@ def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
         account, name = url.split("/")[-2:]
         return f"arn:aws:sqs:{deployed['region']}:{account}:{name}"
 
-    dlq, raw_objects = queue_arn(deployed["dead_letter_queue_url"]), queue_arn(deployed["raw_objects_queue_url"])
+    dlq, raw_objects = queue_arn(deployed.dead_letter_queue_url), queue_arn(deployed.raw_objects_queue_url)
     assert _allows(roles["processor"], "sqs:SendMessage", dlq) and not _allows(roles["processor"], "sqs:ReceiveMessage", raw_objects)
     assert _allows(roles["builder"], "sqs:ReceiveMessage", raw_objects) and not _allows(roles["builder"], "sqs:SendMessage", dlq)

@@ -16,7 +16,7 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.i
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_notebook_executes(path, chain, deployed, localstack, monkeypatch):
     monkeypatch.setenv("PETROSTREAM_LAKE_ENDPOINT", localstack.endpoint)
-    monkeypatch.setenv("PETROSTREAM_LAKE_BUCKET", deployed["lake_bucket"])
+    monkeypatch.setenv("PETROSTREAM_LAKE_BUCKET", deployed.lake_bucket)
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     images = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs if "image/png" in o.get("data", {})]

@@ -9,14 +9,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.status import ZONES, function_log_events, json_log_lines, pipeline_status
+from petrostream.status import ZONES, function_log_events, json_log_lines, pipeline_status
+from services.settings import DEFAULT_REGION as REGION
 
 pytestmark = pytest.mark.integration
-REGION = "us-east-1"
+
 
 
 def test_alarms_cover_lag_errors_throttles_dead_letters_and_delivery(deployed, aws):
-    alarms = aws("cloudwatch").describe_alarms(AlarmNames=deployed["alarm_names"])["MetricAlarms"]
+    alarms = aws("cloudwatch").describe_alarms(AlarmNames=deployed.alarm_names)["MetricAlarms"]
     metrics = {(a["Namespace"], a["MetricName"]) for a in alarms}
     assert {
         ("AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds"),
@@ -25,13 +26,13 @@ def test_alarms_cover_lag_errors_throttles_dead_letters_and_delivery(deployed, a
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
         ("AWS/Firehose", "DeliveryToS3.Success"),
     } <= metrics
-    assert len(alarms) == len(deployed["alarm_names"])
+    assert len(alarms) == len(deployed.alarm_names)
     dead_letter_alarms = [a for a in alarms if a["MetricName"] == "ApproximateNumberOfMessagesVisible"]
     assert all(a["Threshold"] == 0 and a["ComparisonOperator"] == "GreaterThanThreshold" for a in dead_letter_alarms)
 
 
 def test_dashboard_shows_the_pipeline_metrics(deployed, aws):
-    body = json.loads(aws("cloudwatch").get_dashboard(DashboardName=deployed["dashboard_name"])["DashboardBody"])
+    body = json.loads(aws("cloudwatch").get_dashboard(DashboardName=deployed.dashboard_name)["DashboardBody"])
     rows = [m for widget in body["widgets"] for m in widget["properties"]["metrics"]]
     assert all(isinstance(m, list) and len(m) == 4 for m in rows), rows  # namespace, metric, dimension, value
     metrics = {m[1] for m in rows}
@@ -44,7 +45,10 @@ def test_status_reports_zones_queues_and_mappings(chain, deployed, localstack):
     assert set(zones) == set(ZONES)
     assert zones["curated"].objects > 0 and zones["raw"].objects > 0
     assert (datetime.now(UTC) - zones["curated"].newest).total_seconds() < 3600
-    assert {m["function"] for m in report.mappings} == set(deployed["function_names"])
+    assert {m.function for m in report.mappings} == set(deployed.function_names)
+    assert all(m.state == "Enabled" for m in report.mappings), report.mappings
+    # read from the function logs: each function has handled a batch (a later one may have failed)
+    assert all(m.last_result.startswith(("OK ", "ERROR ")) for m in report.mappings), report.mappings
     assert set(report.queues) >= {"stream processor dead-letter queue", "builder dead-letter queue"}
     text = report.describe()
     assert "lake zones:" in text and "curated" in text
@@ -74,7 +78,7 @@ def _total(lines: list[dict], metric: str) -> float:
 
 
 def test_metrics_reach_cloudwatch_logs_in_embedded_metric_format(chain, deployed, aws):
-    processor, builder = deployed["function_names"]
+    processor, builder = deployed.function_names
     records = chain.replay.summary.records
     lines = _wait_for_lines(aws, processor, lambda ls: _total(ls, "RecordsIn") >= records)
     for line in _emf(lines):
@@ -96,7 +100,7 @@ def _carrying(run_id: str, lines: list[dict], message: str) -> list[dict]:
 
 
 def test_logs_are_structured_and_carry_the_replay_run_id(chain, deployed, aws):
-    processor, builder = deployed["function_names"]
+    processor, builder = deployed.function_names
     run_id, records = chain.replay.run_id, chain.replay.summary.records
     lines = _wait_for_lines(aws, processor, lambda ls: sum(line["valid"] for line in _carrying(run_id, ls, "batch")) >= records)
     batches = _carrying(run_id, lines, "batch")

@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 
 import pytest
 
+from petrostream.chain import lake_counts
 from pipeline import layout
 from producer.kinesis_writer import encode
 from producer.records import to_records
 from producer.replay import load
 from producer.synthetic import SyntheticSpec, generate, write_dataset
-from services.demo import lake_counts
+from services.settings import DEFAULT_REGION as REGION
 
 pytestmark = pytest.mark.integration
-REGION = "us-east-1"
+
 
 
 def _quarantined_payloads(s3, bucket: str) -> list[str]:
@@ -51,7 +52,7 @@ def test_poison_among_good_records_is_quarantined_and_good_records_land_once(cha
     for entry in entries + [None]:
         size = sum(len(e["Data"]) for e in batch)
         if entry is None or len(batch) == 500 or size + len(entry["Data"]) > 4_000_000:
-            assert kinesis.put_records(StreamName=deployed["stream_name"], Records=batch)["FailedRecordCount"] == 0
+            assert kinesis.put_records(StreamName=deployed.stream_name, Records=batch)["FailedRecordCount"] == 0
             batch = []
         if entry is not None:
             batch.append(entry)
@@ -60,11 +61,11 @@ def test_poison_among_good_records_is_quarantined_and_good_records_land_once(cha
     deadline = time.monotonic() + 240
     curated, quarantined = 0, []
     while time.monotonic() < deadline:
-        curated = lake_counts(localstack.endpoint, REGION, deployed["lake_bucket"], run_id, ids)[1]
-        quarantined = [p for p in _quarantined_payloads(aws("s3"), deployed["lake_bucket"]) if marker in p]
+        curated = lake_counts(localstack.endpoint, REGION, deployed.lake_bucket, run_id, ids)[1]
+        quarantined = [p for p in _quarantined_payloads(aws("s3"), deployed.lake_bucket) if marker in p]
         if curated == len(ids) and len(quarantined) == len(poison):
             break
         time.sleep(2)
     assert curated == len(ids), "every good record in curated"
     assert len(quarantined) == len(poison), "every poison record in quarantine"
-    assert aws("sqs").get_queue_attributes(QueueUrl=deployed["dead_letter_queue_url"], AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"] == "0"
+    assert aws("sqs").get_queue_attributes(QueueUrl=deployed.dead_letter_queue_url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"] == "0"

@@ -17,18 +17,19 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.duck import S3Access, connect, read_settled
 from pipeline.queries import create_views
 from producer.kinesis_writer import put_records
 from producer.replay import load, merged_records
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws
-from services.lake_sql import connect, read_settled
 from services.localstack.host import HostLocalStack, free_port
+from services.settings import DEFAULT_REGION as REGION
 from services.terraform import LocalDeployment
 from tests.shard_reads import shard_records
 
 pytestmark = pytest.mark.integration
-REGION = "us-east-1"
+
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def _curated(endpoint: str, bucket: str, event_ids: set[str]) -> tuple[int, int]
 
 
 def _read_curated(endpoint: str, bucket: str, event_ids: set[str]) -> tuple[int, int]:
-    con = connect(endpoint, REGION)
+    con = connect(S3Access(REGION, endpoint))
     try:
         if "curated_readings" not in create_views(con, f"s3://{bucket}"):
             return 0, 0
@@ -78,19 +79,19 @@ def test_restart_mid_stream_loses_nothing_acknowledged(persistent, artifacts_dir
     deployment = LocalDeployment(persistent.settings, persistent.start(), instance="restart")
     outputs = deployment.apply(artifacts_dir)
 
-    acknowledged = put_records(local_aws.client("kinesis", persistent.endpoint, REGION), outputs["stream_name"], before, "well_id")
+    acknowledged = put_records(local_aws.client("kinesis", persistent.endpoint, REGION), outputs.stream_name, before, "well_id")
     assert acknowledged.failed == [] and acknowledged.records == len(before)
     persistent.stop()  # at once: the processor is still working through the batch
 
     persistent.start()
-    kept = _event_ids_in_stream(persistent.endpoint, outputs["stream_name"])
+    kept = _event_ids_in_stream(persistent.endpoint, outputs.stream_name)
     assert {r["event_id"] for r in before} <= kept, f"{len(before) - len(kept)} acknowledged records lost in the restart"
     outputs = deployment.apply(artifacts_dir)  # the rest of the stack, re-created around the kept stream
 
-    second = put_records(local_aws.client("kinesis", persistent.endpoint, REGION), outputs["stream_name"], after, "well_id")
+    second = put_records(local_aws.client("kinesis", persistent.endpoint, REGION), outputs.stream_name, after, "well_id")
     assert second.failed == []
     wanted = {r["event_id"] for r in readings}
     deadline = time.monotonic() + 300
-    while (counts := _curated(persistent.endpoint, outputs["lake_bucket"], wanted))[1] < len(wanted) and time.monotonic() < deadline:
+    while (counts := _curated(persistent.endpoint, outputs.lake_bucket, wanted))[1] < len(wanted) and time.monotonic() < deadline:
         time.sleep(2.0)
     assert counts == (len(wanted), len(wanted)), "every acknowledged reading in curated exactly once"

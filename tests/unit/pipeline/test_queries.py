@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 
 from pipeline import layout
-from pipeline.curate import connect
-from pipeline.lake_store import DirectoryStore, build_from_raw
+from pipeline.build import build_from_raw
+from pipeline.duck import connect
 from pipeline.queries import create_views, names, run, to_duckdb
+from pipeline.storage import DirectoryStore
 
 from .helpers import raw_rows, stream_records, write_raw
 

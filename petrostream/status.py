@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline import layout
 from services import local_aws
+from services.outputs import StackOutputs
 
 ZONES = ("raw", "quarantine", "curated", "gold_well_hourly", "gold_class_hourly")
 
@@ -31,9 +32,24 @@ class ZoneStatus:
         return "empty" if self.newest is None else f"newest {(now - self.newest).total_seconds():.0f} s ago"
 
 
+@dataclass(frozen=True)
+class MappingStatus:
+    """An event source mapping: its state, and what its function last did with a batch.
+
+    LocalStack never updates LastProcessingResult (it stays "No records processed" while records
+    flow), so the last result is read from the function's own structured log: its newest batch
+    summary line ("batch" or "built") or error, with its age.
+    """
+
+    function: str
+    source: str  # the queue or stream it reads
+    state: str
+    last_result: str
+
+
 @dataclass
 class PipelineStatus:
-    mappings: list[dict[str, str]] = field(default_factory=list)
+    mappings: list[MappingStatus] = field(default_factory=list)
     queues: dict[str, int] = field(default_factory=dict)
     zones: list[ZoneStatus] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -46,7 +62,7 @@ class PipelineStatus:
     def describe(self, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
         lines = ["event source mappings:"]
-        lines += [f"  {m['function']:40} {m['state']:9} {m['last_result']}" for m in self.mappings]
+        lines += [f"  {m.function:40} {m.source:22} {m.state:9} {m.last_result}" for m in self.mappings]
         lines.append("queues (messages waiting):")
         lines += [f"  {name:40} {depth}" for name, depth in self.queues.items()]
         lines.append("lake zones:")
@@ -90,40 +106,73 @@ def json_log_lines(messages: Iterable[str]) -> Iterator[Any]:
             continue
 
 
-def _errors(logs: Any, functions: list[str], since_seconds: int = 3600, limit: int = 5) -> list[str]:
-    """The newest ERROR lines of the functions' logs (Powertools JSON, or a Lambda error report)."""
-    found: list[tuple[int, str]] = []
-    start = int((time.time() - since_seconds) * 1000)
-    for function in functions:
-        for event in function_log_events(logs, function, start):
-            message = event["message"].strip()
-            try:
-                level = json.loads(message).get("level")
-            except (ValueError, AttributeError):
-                level = "ERROR" if message.startswith(("[ERROR]", "Traceback")) or '"errorMessage"' in message else None
-            if level in ("ERROR", "CRITICAL"):
-                found.append((event["timestamp"], f"{function}: {message[:240]}"))
-    return [text for _, text in sorted(found)[-limit:]]
+# The summary line each function logs per batch, and how to say what it did.
+SUMMARIES = {
+    "batch": lambda line: (
+        f"{line.get('records', 0)} records, {line.get('quarantined', 0)} quarantined, "
+        f"{line.get('delivery_failures', 0)} delivery failures"
+    ),
+    "built": lambda line: f"{line.get('raw_objects', 0)} raw objects -> {line.get('curated_rows', 0)} curated rows",
+}
 
 
-def pipeline_status(endpoint: str | None, region: str, outputs: dict[str, Any]) -> PipelineStatus:
+def _level(message: str) -> tuple[str | None, dict[str, Any] | None]:
+    """(log level, parsed line) of a log message: Powertools JSON, or a plain Lambda error report."""
+    try:
+        line = json.loads(message)
+    except ValueError:
+        line = None
+    if isinstance(line, dict):
+        return line.get("level"), line
+    error = message.startswith(("[ERROR]", "Traceback")) or '"errorMessage"' in message
+    return ("ERROR" if error else None), None
+
+
+@dataclass
+class FunctionActivity:
+    last_result: str = "no batch in the last hour"
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (timestamp ms, text)
+
+
+def function_activity(logs: Any, function: str, since_seconds: int = 3600, now: float | None = None) -> FunctionActivity:
+    """The newest batch summary or error of a function, and its ERROR lines, from its log."""
+    now = time.time() if now is None else now
+    activity = FunctionActivity()
+    newest = -1
+    for event in function_log_events(logs, function, int((now - since_seconds) * 1000)):
+        message = event["message"].strip()
+        level, line = _level(message)
+        age = f"{now - event['timestamp'] / 1000:.0f} s ago"
+        if level in ("ERROR", "CRITICAL"):
+            activity.errors.append((event["timestamp"], f"{function}: {message[:240]}"))
+            if event["timestamp"] >= newest:
+                newest, activity.last_result = event["timestamp"], f"ERROR {age}"
+        elif line is not None and line.get("message") in SUMMARIES and event["timestamp"] >= newest:
+            newest = event["timestamp"]
+            activity.last_result = f"OK {age}: {SUMMARIES[line['message']](line)}"
+    return activity
+
+
+def pipeline_status(endpoint: str | None, region: str, outputs: StackOutputs) -> PipelineStatus:
     lambda_ = local_aws.client("lambda", endpoint, region)
     sqs = local_aws.client("sqs", endpoint, region)
     s3 = local_aws.client("s3", endpoint, region)
     logs = local_aws.client("logs", endpoint, region)
     status = PipelineStatus()
-    for function in outputs["function_names"]:
+    errors: list[tuple[int, str]] = []
+    for function in outputs.function_names:
+        activity = function_activity(logs, function)
+        errors += activity.errors
         for mapping in lambda_.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]:
-            status.mappings.append(
-                {"function": function, "state": mapping.get("State", "?"), "last_result": mapping.get("LastProcessingResult", "")}
-            )
-    for name, key in (
-        ("stream processor dead-letter queue", "dead_letter_queue_url"),
-        ("builder dead-letter queue", "builder_dead_letter_queue_url"),
-        ("raw objects waiting for the builder", "raw_objects_queue_url"),
-        ("anomaly alerts", "alerts_queue_url"),
+            source = mapping.get("EventSourceArn", "?").rsplit(":", 1)[-1].removeprefix("stream/")
+            status.mappings.append(MappingStatus(function, source, mapping.get("State", "?"), activity.last_result))
+    for name, url in (
+        ("stream processor dead-letter queue", outputs.dead_letter_queue_url),
+        ("builder dead-letter queue", outputs.builder_dead_letter_queue_url),
+        ("raw objects waiting for the builder", outputs.raw_objects_queue_url),
+        ("anomaly alerts", outputs.alerts_queue_url),
     ):
-        status.queues[name] = queue_depth(sqs, outputs[key])
-    status.zones = [_zone(s3, outputs["lake_bucket"], zone) for zone in ZONES]
-    status.errors = _errors(logs, list(outputs["function_names"]))
+        status.queues[name] = queue_depth(sqs, url)
+    status.zones = [_zone(s3, outputs.lake_bucket, zone) for zone in ZONES]
+    status.errors = [text for _, text in sorted(errors)[-5:]]
     return status

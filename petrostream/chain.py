@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline import layout
+from pipeline.duck import S3Access, connect, count, read_settled
 from producer.replay import ReplayResult, replay
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws
 from services.errors import PetroStreamError
-from services.lake_sql import connect, count, read_settled
+from services.outputs import StackOutputs
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def lake_counts(endpoint: str | None, region: str, bucket: str, run_id: str, eve
     """(rows of run_id in raw, distinct event_ids of the dataset in curated), read by DuckDB from S3."""
 
     def read() -> tuple[int, int]:
-        con = connect(endpoint, region)
+        con = connect(S3Access(region, endpoint))
         try:
             con.execute("CREATE TEMP TABLE wanted (event_id VARCHAR)")
             con.execute("INSERT INTO wanted SELECT unnest(?::VARCHAR[])", [event_ids])
@@ -61,7 +62,7 @@ def lake_counts(endpoint: str | None, region: str, bucket: str, run_id: str, eve
 def run_chain(
     endpoint: str,
     region: str,
-    outputs: dict,
+    outputs: StackOutputs,
     dataset: Path,
     timeout: float = 300.0,
     progress: Callable[[int], None] | None = None,
@@ -69,13 +70,13 @@ def run_chain(
 ) -> ChainResult:
     kinesis = local_aws.client("kinesis", endpoint, region)
     started = time.monotonic()
-    result = replay(kinesis, outputs["stream_name"], dataset, progress=progress, on_start=on_start)
+    result = replay(kinesis, outputs.stream_name, dataset, progress=progress, on_start=on_start)
     if result.summary.failed:
         raise PetroStreamError(f"{len(result.summary.failed)} records could not be put into Kinesis", "see the LocalStack log")
     deadline = time.monotonic() + timeout  # the wait for the lake, after the replay
     expected = len(set(result.event_ids))
     while True:
-        raw, curated = lake_counts(endpoint, region, outputs["lake_bucket"], result.run_id, result.event_ids)
+        raw, curated = lake_counts(endpoint, region, outputs.lake_bucket, result.run_id, result.event_ids)
         if (curated >= expected and raw >= result.summary.records) or time.monotonic() > deadline:
             break
         time.sleep(1.0)

@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from pipeline import layout
-from pipeline.curate import connect, curated_relation
+from pipeline.build import build_from_raw
 from pipeline.detection import _envelope_sql
-from pipeline.lake_store import DirectoryStore, build_from_raw
+from pipeline.duck import connect
+from pipeline.relations import curated_relation
+from pipeline.storage import DirectoryStore
 from pipeline.stream import envelope_score
 
 from .helpers import raw_rows, stream_records, write_raw

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from services import local_aws
+from services.outputs import StackOutputs
 
 
 @dataclass
@@ -72,13 +73,13 @@ def kinesis_event(records: list[dict[str, Any]], info: dict[str, Any], region: s
     }
 
 
-def replay_dead_letters(endpoint: str | None, region: str, outputs: dict[str, Any], max_messages: int = 1000) -> DlqReplaySummary:
+def replay_dead_letters(endpoint: str | None, region: str, outputs: StackOutputs, max_messages: int = 1000) -> DlqReplaySummary:
     """Re-drive up to max_messages dead-lettered batches through the stream processor."""
     sqs = local_aws.client("sqs", endpoint, region)
     kinesis = local_aws.client("kinesis", endpoint, region)
     lambda_ = local_aws.client("lambda", endpoint, region)
-    queue = outputs["dead_letter_queue_url"]
-    processor = outputs["function_names"][0]
+    queue = outputs.dead_letter_queue_url
+    processor = outputs.stream_processor_function_name
     summary = DlqReplaySummary()
     while summary.messages < max_messages:
         messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=120).get("Messages", [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from services.lake_sql import count
+from pipeline.duck import LakeQueryError, count
 
 
 def test_an_empty_zone_counts_zero_and_a_full_one_its_rows(tmp_path):
@@ -19,5 +19,5 @@ def test_an_empty_zone_counts_zero_and_a_full_one_its_rows(tmp_path):
 
 
 def test_other_errors_are_not_taken_for_an_empty_zone(tmp_path):
-    with pytest.raises(duckdb.Error):
+    with pytest.raises(LakeQueryError):
         count(duckdb.connect(), "SELECT count(*) FROM no_such_table")

@@ -112,18 +112,3 @@ def write_all(con: Any, folder: Path) -> list[Path]:
         written.append(path)
     return written
 
-
-def notebook_connection():
-    """DuckDB over the lake the notebooks explore: the test suite's (PETROSTREAM_LAKE_ENDPOINT and
-    PETROSTREAM_LAKE_BUCKET) or else the one `make demo` deployed."""
-    import os
-
-    from services.lake_sql import lake_views
-
-    if os.environ.get("PETROSTREAM_LAKE_BUCKET"):
-        region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
-        return lake_views(os.environ["PETROSTREAM_LAKE_ENDPOINT"], region, os.environ["PETROSTREAM_LAKE_BUCKET"])
-    from services.cli import lake_connection
-    from services.settings import Settings
-
-    return lake_connection(Settings.from_env())

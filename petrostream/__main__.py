@@ -1,0 +1,5 @@
+"""`python -m petrostream`: the same as the `petrostream` command."""
+
+from petrostream.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""One module per command group of `petrostream`; each registers its commands on the app."""

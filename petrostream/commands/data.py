@@ -1,0 +1,65 @@
+"""Commands that make and send data: generate a synthetic 3W dataset, replay one into the stream."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from petrostream.commands.context import settings_of
+from petrostream.deployment import deployed
+from petrostream.progress import progress_bar
+from services import local_aws
+from services.errors import PetroStreamError
+
+
+def generate_command(
+    folder: Annotated[Path, typer.Argument(help="where to write <class>/<file>.parquet")],
+    wells: Annotated[int, typer.Option(help="number of wells")] = 6,
+    instances_per_well: Annotated[int, typer.Option(help="instances (files) per well")] = 3,
+    minutes: Annotated[int, typer.Option(help="length of each instance, in minutes of 1 Hz readings")] = 30,
+    seed: Annotated[int, typer.Option(help="random seed: the same seed writes the same files")] = 3,
+) -> None:
+    """Write the deterministic synthetic 3W dataset (3W 2.0 layout) to a folder."""
+    from producer.synthetic import SyntheticSpec, generate, write_dataset
+
+    spec = SyntheticSpec(wells=wells, instances_per_well=instances_per_well, instance_minutes=minutes, seed=seed)
+    paths = write_dataset(generate(spec), folder)
+    readings = len(paths) * spec.instance_minutes * 60
+    print(f"wrote {len(paths)} files ({spec.wells} wells, {readings} readings) under {folder}")
+
+
+def produce_command(
+    ctx: typer.Context,
+    folder: Annotated[Path, typer.Argument(help="3W dataset: <class>/*.parquet (release 2) or <class>/*.csv (release 1)")],
+    speed: Annotated[
+        float | None, typer.Option(help="replay at real time x SPEED (default: as fast as the stream takes it)")
+    ] = None,
+) -> None:
+    """Replay a 3W dataset folder (real or synthetic) into the deployed stream.
+
+    Exits 1 when records were left unsent, 2 on a bad input file (named with its row and column).
+    """
+    from producer.replay import replay
+    from producer.threew import InputFileError
+
+    settings = settings_of(ctx)
+    stack, outputs = deployed(settings)
+    kinesis = local_aws.client("kinesis", stack.endpoint, settings.region)
+    with progress_bar("replay") as bar:
+        try:
+            result = replay(kinesis, outputs.stream_name, folder, speed=speed, progress=bar.advance, on_start=bar.start)
+        except InputFileError as error:
+            raise PetroStreamError(str(error), "fix or remove the file; see the README, 3W data") from error
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(result.describe())
+    if result.summary.failed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("generate")(generate_command)
+    app.command("produce")(produce_command)

@@ -1,0 +1,68 @@
+"""Bring the local stack up and deploy infra/ to it, or find what an earlier `up` deployed."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from dataclasses import dataclass
+
+from services import lambda_build
+from services.errors import PetroStreamError
+from services.localstack.stack import DockerStack, Stack, select
+from services.outputs import StackOutputs
+from services.settings import Settings
+from services.terraform import LocalDeployment
+
+
+def local_deployment(settings: Settings, stack: Stack) -> LocalDeployment:
+    """The Terraform working copy of this stack: PETROSTREAM_TF_INSTANCE, or the stack's mode."""
+    return LocalDeployment(settings, stack.endpoint, settings.tf_instance or stack.mode)
+
+
+def deploy(settings: Settings, stack: Stack, extra_variables: dict[str, str] | None = None) -> StackOutputs:
+    """Build the Lambda zips and apply infra/ to the stack's endpoint; the outputs are saved."""
+    built = lambda_build.build_all(settings.lambda_dir, settings.build_dir / "lambda")
+    print("built " + ", ".join(f"{item.path.relative_to(settings.repo_root)} ({item.sha256_b64[:12]})" for item in built))
+    deployment = local_deployment(settings, stack)
+    deployment.extra_variables.update(extra_variables or {})
+    return deployment.apply(settings.build_dir / "lambda")
+
+
+@dataclass(frozen=True)
+class Up:
+    """A started and deployed stack, and how long each half took (bench/up.py reports them)."""
+
+    stack: Stack
+    outputs: StackOutputs
+    healthy_seconds: float
+    applied_seconds: float
+
+
+def up(settings: Settings, extra_variables: dict[str, str] | None = None) -> Up:
+    """Start LocalStack (reusing a running one) and apply infra/ to it."""
+    started = time.monotonic()
+    stack = select(settings)
+    stack.start()
+    healthy = time.monotonic() - started
+    print(f"LocalStack ({stack.mode} mode) healthy at {stack.endpoint} after {healthy:.1f} s")
+    if isinstance(stack, DockerStack):
+        # docker-compose.yml's one-shot deploy service applies the Terraform inside Docker.
+        subprocess.run(["docker", "compose", "up", "--detach", "--build", "deploy"], cwd=settings.repo_root, check=True)
+        code = subprocess.run(["docker", "compose", "wait", "deploy"], cwd=settings.repo_root).returncode
+        if code != 0:
+            raise PetroStreamError("the deploy service failed", "see `docker compose logs deploy`")
+        outputs = StackOutputs.load(local_deployment(settings, stack).outputs_file)
+    else:
+        outputs = deploy(settings, stack, extra_variables)
+    applied = time.monotonic() - started
+    print(f"up: healthy and applied in {applied:.1f} s")
+    return Up(stack, outputs, healthy, applied)
+
+
+def deployed(settings: Settings) -> tuple[Stack, StackOutputs]:
+    """The running stack and its Terraform outputs, or a clear error saying to run `make up`."""
+    stack = select(settings)
+    outputs_file = local_deployment(settings, stack).outputs_file
+    if not outputs_file.exists():
+        raise PetroStreamError("nothing is deployed yet", "run `make up` (or `make demo`) first")
+    return stack, StackOutputs.load(outputs_file)

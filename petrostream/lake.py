@@ -1,0 +1,28 @@
+"""DuckDB over a deployed lake, with views named like the Glue tables (the local Athena)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipeline.duck import S3Access, connect
+from pipeline.queries import create_views
+from services.settings import Settings
+
+
+def lake_views(endpoint: str | None, region: str, bucket: str) -> duckdb.DuckDBPyConnection:
+    """DuckDB over s3://bucket on LocalStack (``endpoint``) or AWS (None), views made for each zone."""
+    con = connect(S3Access(region, endpoint))
+    create_views(con, f"s3://{bucket}")
+    return con
+
+
+def notebook_connection(settings: Settings | None = None) -> duckdb.DuckDBPyConnection:
+    """The lake the notebooks explore: PETROSTREAM_LAKE_ENDPOINT/_BUCKET (the test suite's),
+    or else the one `make demo` deployed."""
+    from petrostream.deployment import deployed
+
+    settings = settings or Settings.from_env()
+    if settings.lake_bucket:
+        return lake_views(settings.lake_endpoint, settings.region, settings.lake_bucket)
+    stack, outputs = deployed(settings)
+    return lake_views(stack.endpoint, settings.region, outputs.lake_bucket)

@@ -1,0 +1,36 @@
+"""A progress bar fed by the producer's callbacks (start with the total, then advance)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class ProgressBar:
+    label: str
+    _bar: Any = field(default=None, init=False)
+
+    def start(self, total: int) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(total=total, unit="rec", desc=self.label, unit_scale=True, leave=True)
+
+    def advance(self, count: int) -> None:
+        if self._bar is not None:
+            self._bar.update(count)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[ProgressBar]:
+    bar = ProgressBar(label)
+    try:
+        yield bar
+    finally:
+        bar.close()

@@ -1,0 +1,67 @@
+"""The Terraform outputs of a deployment (infra/outputs.tf), read into one typed object.
+
+Callers name what they need (``outputs.stream_processor_function_name``) instead of indexing a
+dict or a list of names. The object is saved as JSON next to the Terraform state, so commands
+that run later (status, query, produce) read the same values without calling Terraform.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from services.errors import PetroStreamError
+
+
+@dataclass(frozen=True)
+class StackOutputs:
+    lake_bucket: str
+    raw_prefix: str
+    zones: dict[str, str]
+    stream_name: str
+    delivery_stream_name: str
+    stream_processor_function_name: str
+    curated_builder_function_name: str
+    alerts_queue_url: str
+    raw_objects_queue_url: str
+    dead_letter_queue_url: str  # the stream processor's on-failure destination
+    builder_dead_letter_queue_url: str
+    region: str
+    alarm_names: list[str]
+    dashboard_name: str
+    athena_workgroup: str | None = None  # only with enable_athena (AWS)
+    glue_database: str | None = None
+
+    @property
+    def function_names(self) -> tuple[str, str]:
+        return (self.stream_processor_function_name, self.curated_builder_function_name)
+
+    @classmethod
+    def from_values(cls, values: dict[str, Any], source: str = "terraform output") -> StackOutputs:
+        """From output name -> value; an output infra/ does not declare is ignored, a missing one named."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        required = {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING}
+        missing = sorted(required - values.keys())
+        if missing:
+            raise PetroStreamError(
+                f"{source} lacks the outputs {', '.join(missing)}",
+                "apply infra/ again (`make up`): the deployment predates these outputs",
+            )
+        return cls(**{name: value for name, value in values.items() if name in names})
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(dataclasses.asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path) -> StackOutputs:
+        return cls.from_values(json.loads(path.read_text()), source=str(path))
+
+    def describe(self) -> str:
+        """The outputs a person needs to find the deployment, one per line."""
+        keys = ("lake_bucket", "stream_name", "delivery_stream_name", "stream_processor_function_name",
+                "curated_builder_function_name", "dead_letter_queue_url")  # fmt: skip
+        return "\n".join(f"  {key:32} {getattr(self, key)}" for key in keys)
