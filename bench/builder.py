@@ -55,7 +55,9 @@ def _child(mode: str, lake: Path) -> None:
         return
     with tempfile.TemporaryDirectory() as scratch:
         if mode == "builder":
-            store, keys = copy_raw(lake, Path(scratch) / "lake")  # the build writes curated and gold next to raw
+            store, keys = copy_raw(
+                lake, Path(scratch) / "lake"
+            )  # the build writes curated and gold next to raw
             started = time.perf_counter()
             rows = build_from_raw(store, keys, work_dir=Path(scratch)).curated_rows
         else:
@@ -64,7 +66,9 @@ def _child(mode: str, lake: Path) -> None:
             files = [str(f) for f in _raw_files(lake)]
             started = time.perf_counter()
             con = duckdb.connect()
-            con.execute(f"COPY (SELECT * FROM read_json({files!r}, format='newline_delimited')) TO '{scratch}/plain.parquet' (FORMAT parquet, COMPRESSION zstd)")
+            con.execute(
+                f"COPY (SELECT * FROM read_json({files!r}, format='newline_delimited')) TO '{scratch}/plain.parquet' (FORMAT parquet, COMPRESSION zstd)"
+            )
             rows = con.execute(f"SELECT count(*) FROM '{scratch}/plain.parquet'").fetchone()[0]
         seconds = time.perf_counter() - started
     print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_resident_mb()}))
@@ -96,7 +100,10 @@ def _profile(lake: Path) -> list[str]:
         build.write([], Path(scratch))
         total = time.perf_counter() - started
     lines = [f"one build of {len(files)} raw objects: {total:.1f} s; time per kind of statement:"]
-    return lines + [f"  {seconds:6.2f} s  {seconds / total:5.1%}  {kind} …" for kind, seconds in timed.spent.most_common(8)]
+    return lines + [
+        f"  {seconds:6.2f} s  {seconds / total:5.1%}  {kind} …"
+        for kind, seconds in timed.spent.most_common(8)
+    ]
 
 
 def copy_raw(source: Path, target: Path) -> tuple[DirectoryStore, list[str]]:
@@ -123,7 +130,9 @@ def proc_self_value(file: str, name: str) -> int:
 
 
 def _measure(mode: str, lake: Path) -> dict:
-    out = subprocess.run([sys.executable, "-m", "bench.builder", mode, str(lake)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.builder", mode, str(lake)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

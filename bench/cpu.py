@@ -64,6 +64,8 @@ class CpuSampler:
         for pid, used in self.last.items():
             spent[self.roles[pid]] += used - self.first[pid]
         total = sum(spent.values())
-        lines = [f"CPU over {wall:,.0f} s on {os.cpu_count()} cores: {total / wall:.2f} cores busy on average"]
+        lines = [
+            f"CPU over {wall:,.0f} s on {os.cpu_count()} cores: {total / wall:.2f} cores busy on average"
+        ]
         lines += [f"  {seconds / wall:5.2f} cores  {name}" for name, seconds in spent.most_common()]
         return lines

@@ -67,7 +67,12 @@ class Visibility:
     def poll(self, s3: Any, bucket: str) -> None:
         """One look at curated: read the partitions whose objects changed since the last look."""
         pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=layout.prefix("curated"))
-        changed = [(o["Key"], o["ETag"]) for p in pages for o in p.get("Contents", []) if self.etags.get(o["Key"]) != o["ETag"]]
+        changed = [
+            (o["Key"], o["ETag"])
+            for p in pages
+            for o in p.get("Contents", [])
+            if self.etags.get(o["Key"]) != o["ETag"]
+        ]
         for key, etag in changed:
             try:
                 body = s3.get_object(Bucket=bucket, Key=key, IfMatch=etag)["Body"].read()
@@ -78,7 +83,10 @@ class Visibility:
             ids = table.column("event_id").to_pylist()
             fresh = np.fromiter((i not in self.seen for i in ids), bool, len(ids))
             if fresh.any():
-                times = table.column("event_time").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy() / 1e6
+                times = (
+                    table.column("event_time").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
+                    / 1e6
+                )
                 self.seen.update(i for i, f in zip(ids, fresh) if f)
                 self.event_times.append(times[fresh])
                 self.visible_at.append(np.full(int(fresh.sum()), now))
@@ -122,7 +130,11 @@ def builds_from_log(messages: Iterable[str]) -> Builds:
     seconds = 0.0
     for line in json_log_lines(messages):
         if isinstance(line, dict) and line.get("message") == "built":
-            builds, rows, seconds = builds + 1, rows + int(line["curated_rows"]), seconds + float(line["seconds"])
+            builds, rows, seconds = (
+                builds + 1,
+                rows + int(line["curated_rows"]),
+                seconds + float(line["seconds"]),
+            )
     return Builds(builds, rows, seconds)
 
 
@@ -182,7 +194,9 @@ def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = P
                 raise RuntimeError(f"end to end: {len(summary.failed)} records refused by Kinesis")
             sent = ready
         last_put = time.time()
-        while time.time() - max(visibility.last_change, last_put) < SETTLE_SECONDS and len(visibility.seen) < len(data):
+        while time.time() - max(visibility.last_change, last_put) < SETTLE_SECONDS and len(
+            visibility.seen
+        ) < len(data):
             time.sleep(1.0)
         stop.set()
         watcher.join()
@@ -193,7 +207,9 @@ def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = P
         up.stack.stop()
     result = _result(records, rate, batch_size, visibility, start_wall, last_put, speed, event_seconds[0], quarantined, lag,
                      time.monotonic() - started_run)  # fmt: skip
-    result.setup["builder_batching_window_seconds"] = builder_window if builder_window is not None else "infra default"
+    result.setup["builder_batching_window_seconds"] = (
+        builder_window if builder_window is not None else "infra default"
+    )
     result.profile = cpu.shares() + [
         f"curated builder: {builds.builds:,} builds, {builds.seconds:,.0f} s building; they wrote {builds.rows:,} curated rows, "
         f"{builds.rows / max(records, 1):.1f} per record (a build rewrites the whole (date, hour) partitions it touches)"
@@ -204,7 +220,11 @@ def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = P
 def _result(records: int, rate: float, batch_size: int, visibility: Visibility, start_wall: float, last_put: float, speed: float,
             first_event: float, quarantined: int, lag: list[float], seconds: float) -> BenchResult:  # fmt: skip
     visible = np.concatenate(visibility.visible_at) if visibility.visible_at else np.array([])
-    mapped = start_wall + (np.concatenate(visibility.event_times) - first_event) / speed if visible.size else np.array([])
+    mapped = (
+        start_wall + (np.concatenate(visibility.event_times) - first_event) / speed
+        if visible.size
+        else np.array([])
+    )
     latency = visible - mapped
     curated = int(visible.size)
     span = (visible.max() - start_wall) if curated else float("nan")
@@ -220,10 +240,24 @@ def _result(records: int, rate: float, batch_size: int, visibility: Visibility, 
         f"(visibility polled every {POLL_SECONDS:.0f} s)",
     ]
     measurements = [
-        Measurement("end to end: sustained throughput", throughput, "records/s", target=TARGET_RATE, notes=notes),
-        Measurement("end to end: p95 latency, event time to visible in curated", float(p95), "s", higher_is_better=False, target=TARGET_P95),
+        Measurement(
+            "end to end: sustained throughput", throughput, "records/s", target=TARGET_RATE, notes=notes
+        ),
+        Measurement(
+            "end to end: p95 latency, event time to visible in curated",
+            float(p95),
+            "s",
+            higher_is_better=False,
+            target=TARGET_P95,
+        ),
         Measurement("end to end: p50 latency", float(p50), "s", higher_is_better=False),
-        Measurement("end to end: records neither in curated nor in quarantine", float(lost), "records", higher_is_better=False, target=0),
+        Measurement(
+            "end to end: records neither in curated nor in quarantine",
+            float(lost),
+            "records",
+            higher_is_better=False,
+            target=0,
+        ),
     ]
     setup = {"records": records, "wells": WELLS, "offered_rate": rate, "mode": "host", "poll_seconds": POLL_SECONDS,
              "processor_batch_size": batch_size}  # fmt: skip

@@ -103,9 +103,7 @@ def reference(group: list[StreamRecord]) -> list[bytes]:
 
 def batches(records: int) -> list[list[StreamRecord]]:
     arrival = datetime.now(UTC)
-    items = [
-        StreamRecord(str(i), r["well_id"], arrival, encode(r)) for i, r in enumerate(readings(records))
-    ]
+    items = [StreamRecord(str(i), r["well_id"], arrival, encode(r)) for i, r in enumerate(readings(records))]
     return [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
 
 
@@ -124,7 +122,9 @@ def _per_record_us(work: Callable[[Any], object], groups: Sequence[Sequence[Any]
 def run(records: int = 20_000, repeats: int = 3) -> BenchResult:
     started = time.monotonic()
     groups = batches(records)
-    if [json.loads(line) for g in groups for line in ours(g)] != [json.loads(line) for g in groups for line in reference(g)]:
+    if [json.loads(line) for g in groups for line in ours(g)] != [
+        json.loads(line) for g in groups for line in reference(g)
+    ]:
         raise AssertionError("the reference handler disagrees with the processor: fix the reference first")
     ours_us = _per_record_us(ours, groups, repeats)
     reference_us = _per_record_us(reference, groups, repeats)
@@ -176,7 +176,9 @@ def profile(groups: list[list[StreamRecord]], top: int = 10) -> list[str]:
     total = sum(row[2] for row in stats.stats.values())  # own time of every function
     count = sum(len(g) for g in groups)
     rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:top]
-    lines = [f"cProfile of process_batch and ndjson_line over {count:,} records (profiling slows it; shares are what count):"]
+    lines = [
+        f"cProfile of process_batch and ndjson_line over {count:,} records (profiling slows it; shares are what count):"
+    ]
     for (file, line, name), (_, calls, own, _, _) in rows:
         where = name if file == "~" else f"{Path(file).name}:{line} {name}"
         lines.append(f"  {own / total:5.1%}  {own / count * 1e6:5.2f} µs/record  {calls:>7,} calls  {where}")

@@ -47,8 +47,12 @@ def _put_calls(endpoint: str, calls: int) -> list[float]:
                 raise
             time.sleep(0.2)
     kinesis.create_stream(StreamName="profile", ShardCount=1)
-    kinesis.get_waiter("stream_exists").wait(StreamName="profile", WaiterConfig={"Delay": 0.2, "MaxAttempts": 150})
-    entries = [{"Data": json.dumps({"i": i, "pad": "x" * 400}).encode(), "PartitionKey": "well"} for i in range(500)]
+    kinesis.get_waiter("stream_exists").wait(
+        StreamName="profile", WaiterConfig={"Delay": 0.2, "MaxAttempts": 150}
+    )
+    entries = [
+        {"Data": json.dumps({"i": i, "pad": "x" * 400}).encode(), "PartitionKey": "well"} for i in range(500)
+    ]
     seconds = []
     for _ in range(calls):
         started = time.perf_counter()

@@ -25,7 +25,6 @@ TARGET_RATIO = 0.8
 SHARDS = 4
 
 
-
 def _stream(kinesis: Any, name: str) -> None:
     kinesis.create_stream(StreamName=name, ShardCount=SHARDS)
     kinesis.get_waiter("stream_exists").wait(StreamName=name, WaiterConfig={"Delay": 0.5, "MaxAttempts": 120})

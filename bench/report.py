@@ -40,7 +40,9 @@ class Measurement:
         if self.target is not None:
             checks.append(self.value >= self.target if self.higher_is_better else self.value <= self.target)
         if self.target_ratio is not None and self.ratio is not None:
-            checks.append(self.ratio >= self.target_ratio if self.higher_is_better else self.ratio <= self.target_ratio)
+            checks.append(
+                self.ratio >= self.target_ratio if self.higher_is_better else self.ratio <= self.target_ratio
+            )
         return all(checks) if checks else None
 
 
@@ -64,7 +66,10 @@ def to_json(results: list[BenchResult]) -> dict[str, Any]:
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "benchmarks": [
-            {**asdict(r), "measurements": [{**asdict(m), "ratio": m.ratio, "met": m.met} for m in r.measurements]}
+            {
+                **asdict(r),
+                "measurements": [{**asdict(m), "ratio": m.ratio, "met": m.met} for m in r.measurements],
+            }
             for r in results
         ],
     }
@@ -96,9 +101,16 @@ def to_markdown(results: list[BenchResult]) -> str:
             target += f"{sign} {m.target_ratio:g}× reference" if m.target_ratio is not None else ""
             met = {None: "", True: "yes", False: "**no**"}[m.met]
             ratio = f"{m.ratio:.2f}×" if m.ratio is not None else ""
-            lines.append(f"| {r.benchmark} | {m.name} | {_figure(m.value)} {m.unit} | {reference} | {ratio} | {target} | {met} |")
+            lines.append(
+                f"| {r.benchmark} | {m.name} | {_figure(m.value)} {m.unit} | {reference} | {ratio} | {target} | {met} |"
+            )
     for r in results:
-        lines += ["", f"## {r.benchmark}", "", f"Ran for {r.seconds:.1f} s with " + ", ".join(f"{k}={v}" for k, v in r.setup.items()) + "."]
+        lines += [
+            "",
+            f"## {r.benchmark}",
+            "",
+            f"Ran for {r.seconds:.1f} s with " + ", ".join(f"{k}={v}" for k, v in r.setup.items()) + ".",
+        ]
         for m in r.measurements:
             lines += [f"- {m.name}: {note}" for note in m.notes]
         if r.profile:

@@ -27,4 +27,6 @@ def run(records: int | None = None) -> BenchResult:
         "cold make up: healthy and applied", started.applied_seconds, "s", higher_is_better=False,
         notes=[f"LocalStack answered healthy after {started.healthy_seconds:.1f} s; the rest is building the zips and applying infra/"],
     )  # fmt: skip
-    return BenchResult("cold make up", {"mode": "host", "state": "empty"}, [measurement], started.applied_seconds)
+    return BenchResult(
+        "cold make up", {"mode": "host", "state": "empty"}, [measurement], started.applied_seconds
+    )

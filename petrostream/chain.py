@@ -40,7 +40,9 @@ def ensure_dataset(root: Path, spec: SyntheticSpec) -> Path:
     return root
 
 
-def lake_counts(endpoint: str | None, region: str, bucket: str, run_id: str, event_ids: list[str]) -> tuple[int, int]:
+def lake_counts(
+    endpoint: str | None, region: str, bucket: str, run_id: str, event_ids: list[str]
+) -> tuple[int, int]:
     """(rows of run_id in raw, distinct event_ids of the dataset in curated), read by DuckDB from S3."""
 
     def read() -> tuple[int, int]:
@@ -72,7 +74,9 @@ def run_chain(
     started = time.monotonic()
     result = replay(kinesis, outputs.stream_name, dataset, progress=progress, on_start=on_start)
     if result.summary.failed:
-        raise PetroStreamError(f"{len(result.summary.failed)} records could not be put into Kinesis", "see the LocalStack log")
+        raise PetroStreamError(
+            f"{len(result.summary.failed)} records could not be put into Kinesis", "see the LocalStack log"
+        )
     deadline = time.monotonic() + timeout  # the wait for the lake, after the replay
     expected = len(set(result.event_ids))
     while True:

@@ -18,7 +18,9 @@ from petrostream.commands import data, demo, dlq, lake, stack
 from services.errors import PetroStreamError
 from services.settings import VARIABLES, Settings
 
-ENVIRONMENT_HELP = "Environment variables: " + "; ".join(f"{name}: {text}" for name, text in VARIABLES.items())
+ENVIRONMENT_HELP = "Environment variables: " + "; ".join(
+    f"{name}: {text}" for name, text in VARIABLES.items()
+)
 
 app = typer.Typer(
     name="petrostream",
@@ -36,7 +38,8 @@ for group in (stack, demo, data, lake, dlq):
 def _options(
     ctx: typer.Context,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="show Terraform's whole output (also PETROSTREAM_VERBOSE=1)")
+        bool,
+        typer.Option("--verbose", "-v", help="show Terraform's whole output (also PETROSTREAM_VERBOSE=1)"),
     ] = False,
 ) -> None:
     """Read the settings once; every command gets them as its context object."""

@@ -22,7 +22,10 @@ def local_deployment(settings: Settings, stack: Stack) -> LocalDeployment:
 def deploy(settings: Settings, stack: Stack, extra_variables: dict[str, str] | None = None) -> StackOutputs:
     """Build the Lambda zips and apply infra/ to the stack's endpoint; the outputs are saved."""
     built = lambda_build.build_all(settings.lambda_dir, settings.build_dir / "lambda")
-    print("built " + ", ".join(f"{item.path.relative_to(settings.repo_root)} ({item.sha256_b64[:12]})" for item in built))
+    print(
+        "built "
+        + ", ".join(f"{item.path.relative_to(settings.repo_root)} ({item.sha256_b64[:12]})" for item in built)
+    )
     deployment = local_deployment(settings, stack)
     deployment.extra_variables.update(extra_variables or {})
     return deployment.apply(settings.build_dir / "lambda")
@@ -47,7 +50,9 @@ def up(settings: Settings, extra_variables: dict[str, str] | None = None) -> Up:
     print(f"LocalStack ({stack.mode} mode) healthy at {stack.endpoint} after {healthy:.1f} s")
     if isinstance(stack, DockerStack):
         # docker-compose.yml's one-shot deploy service applies the Terraform inside Docker.
-        subprocess.run(["docker", "compose", "up", "--detach", "--build", "deploy"], cwd=settings.repo_root, check=True)
+        subprocess.run(
+            ["docker", "compose", "up", "--detach", "--build", "deploy"], cwd=settings.repo_root, check=True
+        )
         code = subprocess.run(["docker", "compose", "wait", "deploy"], cwd=settings.repo_root).returncode
         if code != 0:
             raise PetroStreamError("the deploy service failed", "see `docker compose logs deploy`")

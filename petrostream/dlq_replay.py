@@ -33,12 +33,17 @@ def batch_records(kinesis: Any, info: dict[str, Any]) -> list[dict[str, Any]]:
     """The records a KinesisBatchInfo points at, read from the stream."""
     stream_arn, shard = info["streamArn"], info["shardId"]
     iterator = kinesis.get_shard_iterator(
-        StreamARN=stream_arn, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber=info["startSequenceNumber"]
+        StreamARN=stream_arn,
+        ShardId=shard,
+        ShardIteratorType="AT_SEQUENCE_NUMBER",
+        StartingSequenceNumber=info["startSequenceNumber"],
     )["ShardIterator"]
     end = int(info["endSequenceNumber"])
     found: list[dict[str, Any]] = []
     while iterator and len(found) < info["batchSize"]:
-        response = kinesis.get_records(StreamARN=stream_arn, ShardIterator=iterator, Limit=min(10_000, info["batchSize"]))
+        response = kinesis.get_records(
+            StreamARN=stream_arn, ShardIterator=iterator, Limit=min(10_000, info["batchSize"])
+        )
         for record in response["Records"]:
             if int(record["SequenceNumber"]) > end:
                 return found
@@ -73,7 +78,9 @@ def kinesis_event(records: list[dict[str, Any]], info: dict[str, Any], region: s
     }
 
 
-def replay_dead_letters(endpoint: str | None, region: str, outputs: StackOutputs, max_messages: int = 1000) -> DlqReplaySummary:
+def replay_dead_letters(
+    endpoint: str | None, region: str, outputs: StackOutputs, max_messages: int = 1000
+) -> DlqReplaySummary:
     """Re-drive up to max_messages dead-lettered batches through the stream processor."""
     sqs = local_aws.client("sqs", endpoint, region)
     kinesis = local_aws.client("kinesis", endpoint, region)
@@ -82,7 +89,9 @@ def replay_dead_letters(endpoint: str | None, region: str, outputs: StackOutputs
     processor = outputs.stream_processor_function_name
     summary = DlqReplaySummary()
     while summary.messages < max_messages:
-        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=120).get("Messages", [])
+        messages = sqs.receive_message(
+            QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=120
+        ).get("Messages", [])
         if not messages:
             break
         for message in messages:
@@ -93,12 +102,18 @@ def replay_dead_letters(endpoint: str | None, region: str, outputs: StackOutputs
                 continue
             records = batch_records(kinesis, info)
             if not records:
-                summary.failed.append(f"{message['MessageId']}: records {info['startSequenceNumber']}.. are gone from the stream (retention)")
+                summary.failed.append(
+                    f"{message['MessageId']}: records {info['startSequenceNumber']}.. are gone from the stream (retention)"
+                )
                 continue
-            response = lambda_.invoke(FunctionName=processor, Payload=json.dumps(kinesis_event(records, info, region)).encode())
+            response = lambda_.invoke(
+                FunctionName=processor, Payload=json.dumps(kinesis_event(records, info, region)).encode()
+            )
             payload = json.loads(response["Payload"].read() or b"{}")
             if response.get("FunctionError") or (payload or {}).get("batchItemFailures"):
-                summary.failed.append(f"{message['MessageId']}: the processor failed again: {json.dumps(payload)[:300]}")
+                summary.failed.append(
+                    f"{message['MessageId']}: the processor failed again: {json.dumps(payload)[:300]}"
+                )
                 continue
             sqs.delete_message(QueueUrl=queue, ReceiptHandle=message["ReceiptHandle"])
             summary.redriven += 1

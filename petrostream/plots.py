@@ -42,8 +42,16 @@ def pressure_with_anomalies(con: Any, source_file: str | None = None):
     ax.scatter(flagged["event_time"], flagged["p_tpt"] / 1e5, s=4, color="red", label="flagged", zorder=3)
     labelled = frame[frame["label"].fillna(0) > 0]
     if not labelled.empty:
-        ax.axvspan(labelled["event_time"].min(), labelled["event_time"].max(), color="orange", alpha=0.12, label="labelled event")
-    ax.set_title(f"{well_id}, {source_file} (class {int(frame['event_class'].iloc[0])}): pressure and flagged anomalies")
+        ax.axvspan(
+            labelled["event_time"].min(),
+            labelled["event_time"].max(),
+            color="orange",
+            alpha=0.12,
+            label="labelled event",
+        )
+    ax.set_title(
+        f"{well_id}, {source_file} (class {int(frame['event_class'].iloc[0])}): pressure and flagged anomalies"
+    )
     ax.set_ylabel("bar")
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
@@ -83,7 +91,12 @@ def detection_quality(con: Any):
         [("recall", [r.recall for r in rows]), ("precision", [r.precision for r in rows]),
          ("baseline recall", [r.baseline_recall for r in rows]), ("baseline precision", [r.baseline_precision for r in rows])]
     ):  # fmt: skip
-        ax.bar([i + (offset - 1.5) * width for i in range(len(rows))], [v or 0 for v in values], width, label=name)
+        ax.bar(
+            [i + (offset - 1.5) * width for i in range(len(rows))],
+            [v or 0 for v in values],
+            width,
+            label=name,
+        )
     ax.set_xticks(range(len(rows)), classes)
     ax.set_xlabel("3W event class")
     ax.set_ylim(0, 1.3)
@@ -111,4 +124,3 @@ def write_all(con: Any, folder: Path) -> list[Path]:
         plt.close(figure)
         written.append(path)
     return written
-

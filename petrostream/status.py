@@ -74,7 +74,9 @@ class PipelineStatus:
 
 def queue_depth(sqs: Any, url: str) -> int:
     """Messages waiting or in flight."""
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    )
     return sum(int(v) for v in attributes["Attributes"].values())
 
 
@@ -89,7 +91,9 @@ def _zone(s3: Any, bucket: str, zone: str) -> ZoneStatus:
 
 def function_log_events(logs: Any, function: str, start_ms: int = 0) -> Iterator[dict[str, Any]]:
     """Every event a Lambda function logged since start_ms, across pages; none if it never logged."""
-    pages = logs.get_paginator("filter_log_events").paginate(logGroupName=f"/aws/lambda/{function}", startTime=start_ms)
+    pages = logs.get_paginator("filter_log_events").paginate(
+        logGroupName=f"/aws/lambda/{function}", startTime=start_ms
+    )
     try:
         for page in pages:
             yield from page["events"]
@@ -112,7 +116,9 @@ SUMMARIES = {
         f"{line.get('records', 0)} records, {line.get('quarantined', 0)} quarantined, "
         f"{line.get('delivery_failures', 0)} delivery failures"
     ),
-    "built": lambda line: f"{line.get('raw_objects', 0)} raw objects -> {line.get('curated_rows', 0)} curated rows",
+    "built": lambda line: (
+        f"{line.get('raw_objects', 0)} raw objects -> {line.get('curated_rows', 0)} curated rows"
+    ),
 }
 
 
@@ -134,7 +140,9 @@ class FunctionActivity:
     errors: list[tuple[int, str]] = field(default_factory=list)  # (timestamp ms, text)
 
 
-def function_activity(logs: Any, function: str, since_seconds: int = 3600, now: float | None = None) -> FunctionActivity:
+def function_activity(
+    logs: Any, function: str, since_seconds: int = 3600, now: float | None = None
+) -> FunctionActivity:
     """The newest batch summary or error of a function, and its ERROR lines, from its log."""
     now = time.time() if now is None else now
     activity = FunctionActivity()
@@ -165,7 +173,9 @@ def pipeline_status(endpoint: str | None, region: str, outputs: StackOutputs) ->
         errors += activity.errors
         for mapping in lambda_.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]:
             source = mapping.get("EventSourceArn", "?").rsplit(":", 1)[-1].removeprefix("stream/")
-            status.mappings.append(MappingStatus(function, source, mapping.get("State", "?"), activity.last_result))
+            status.mappings.append(
+                MappingStatus(function, source, mapping.get("State", "?"), activity.last_result)
+            )
     for name, url in (
         ("stream processor dead-letter queue", outputs.dead_letter_queue_url),
         ("builder dead-letter queue", outputs.builder_dead_letter_queue_url),

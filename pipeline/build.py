@@ -53,14 +53,19 @@ class CuratedBuild:
                 "CREATE OR REPLACE TEMP TABLE incoming AS SELECT *, strftime(event_time, '%Y-%m-%d') AS date, "
                 f"CAST(hour(event_time) AS INTEGER) AS hour FROM {raw_relation(raw_files)} WHERE event_id IS NOT NULL"
             )
-        return [(str(d), int(str(h))) for d, h in self._rows("SELECT DISTINCT date, hour FROM incoming ORDER BY 1, 2")]
+        return [
+            (str(d), int(str(h)))
+            for d, h in self._rows("SELECT DISTINCT date, hour FROM incoming ORDER BY 1, 2")
+        ]
 
     def run_ids(self) -> list[str]:
         """Producer runs of the staged rows: the correlation ids of this build."""
         rows = self._rows("SELECT DISTINCT run_id FROM incoming WHERE run_id IS NOT NULL ORDER BY 1")
         return [str(run_id) for (run_id,) in rows]
 
-    def write(self, existing_curated: Sequence[str | Path], out_dir: Path) -> tuple[list[Partition], int, dict[str, Path]]:
+    def write(
+        self, existing_curated: Sequence[str | Path], out_dir: Path
+    ) -> tuple[list[Partition], int, dict[str, Path]]:
         """Merge with existing curated files, deduplicate, detect, write curated and gold.
 
         Returns (partitions, curated rows, lake key -> local file written for it)."""
@@ -78,9 +83,15 @@ class CuratedBuild:
                 f"CREATE OR REPLACE TEMP TABLE curated AS SELECT * FROM ({detection.curated_sql('merged')}) "
                 "ORDER BY date, hour, well_id, event_time"
             )
-        partitions = [(str(d), int(str(h))) for d, h in self._rows("SELECT DISTINCT date, hour FROM curated ORDER BY 1, 2")]
+        partitions = [
+            (str(d), int(str(h)))
+            for d, h in self._rows("SELECT DISTINCT date, hour FROM curated ORDER BY 1, 2")
+        ]
         files: dict[str, Path] = {}
-        queries = {"curated": "SELECT * FROM curated", **{zone: gold.zone_sql(zone, "curated") for zone in gold.ZONES}}
+        queries = {
+            "curated": "SELECT * FROM curated",
+            **{zone: gold.zone_sql(zone, "curated") for zone in gold.ZONES},
+        }
         for zone, query in queries.items():
             with duck.errors():
                 self.con.execute(f"CREATE OR REPLACE TEMP TABLE zone_out AS {query}")
@@ -119,7 +130,9 @@ def build_from_raw(
             partitions = build.stage(files)
             run_ids = build.run_ids()
             existing_keys = [layout.partition_key("curated", date, hour) for date, hour in partitions]
-            existing_targets = [root / "existing" / key for key in existing_keys]  # keeps date=/hour= for DuckDB
+            existing_targets = [
+                root / "existing" / key for key in existing_keys
+            ]  # keeps date=/hour= for DuckDB
             with ThreadPoolExecutor(threads) as pool:
                 found = list(pool.map(store.fetch, existing_keys, existing_targets))
             existing = [t for t, ok in zip(existing_targets, found, strict=True) if ok]

@@ -34,7 +34,9 @@ def _envelope_sql() -> str:
         if "max" in rule:
             terms.append(f"coalesce({name} / {float(rule['max'])}, 0.0)")
         if "min" in rule:
-            terms.append(f"coalesce(CASE WHEN {name} <= 0 THEN 10.0 ELSE {float(rule['min'])} / {name} END, 0.0)")
+            terms.append(
+                f"coalesce(CASE WHEN {name} <= 0 THEN 10.0 ELSE {float(rule['min'])} / {name} END, 0.0)"
+            )
     return f"least(greatest({', '.join(terms)}), 10.0)"
 
 
@@ -42,7 +44,12 @@ def curated_sql(source: str) -> str:
     """SELECT producing curated rows (all curated columns) from a relation of deduplicated raw rows."""
     d = schema.detection()
     monitored = [schema.field(name) for name in d["monitored"]]
-    window, lag, rate_window, frozen = d["window_seconds"], d["baseline_lag_seconds"], d["rate_window_seconds"], d["frozen_seconds"]
+    window, lag, rate_window, frozen = (
+        d["window_seconds"],
+        d["baseline_lag_seconds"],
+        d["rate_window_seconds"],
+        d["frozen_seconds"],
+    )
     zthr, rthr, gap = float(d["zscore_threshold"]), float(d["rate_threshold"]), d["episode_gap_seconds"]
     by_well = "PARTITION BY well_id, date, hour ORDER BY event_time"
 
@@ -78,9 +85,14 @@ def curated_sql(source: str) -> str:
             f"last_value(CASE WHEN {n}__start THEN {n}__sd END IGNORE NULLS) OVER ({by_well} ROWS UNBOUNDED PRECEDING) AS {n}__bsd",
         ]
 
-    zscore = "greatest(" + ", ".join(
-        f"coalesce({s.name}__z, 0), coalesce(abs({s.name} - {s.name}__bmean) / {s.name}__bsd, 0)" for s in monitored
-    ) + f") / {zthr}"
+    zscore = (
+        "greatest("
+        + ", ".join(
+            f"coalesce({s.name}__z, 0), coalesce(abs({s.name} - {s.name}__bmean) / {s.name}__bsd, 0)"
+            for s in monitored
+        )
+        + f") / {zthr}"
+    )
     rate = "greatest(" + ", ".join(f"coalesce({s.name}__rate, 0)" for s in monitored) + f") / {rthr}"
     notes = [f"CASE WHEN {f.name} IS NULL THEN 'missing:{f.name}' END" for f in schema.sensors()]
     notes += [f"CASE WHEN {s.name}__frozen THEN 'frozen:{s.name}' END" for s in monitored]
@@ -89,22 +101,22 @@ def curated_sql(source: str) -> str:
 
     return f"""
 WITH base AS (
-  SELECT {keep}, date, hour, {', '.join(stats)}
+  SELECT {keep}, date, hour, {", ".join(stats)}
   FROM {source}
   WINDOW hist AS ({by_well} RANGE BETWEEN INTERVAL {window + lag} SECOND PRECEDING AND INTERVAL {lag} SECOND PRECEDING),
          rate AS ({by_well} RANGE BETWEEN INTERVAL {rate_window} SECOND PRECEDING AND CURRENT ROW),
          frozen AS ({by_well} RANGE BETWEEN INTERVAL {frozen - 1} SECOND PRECEDING AND CURRENT ROW)
 ), scored AS (
-  SELECT *, {', '.join(scored)} FROM base
+  SELECT *, {", ".join(scored)} FROM base
 ), fired AS (
-  SELECT *, {', '.join(fired)} FROM scored
+  SELECT *, {", ".join(fired)} FROM scored
 ), starts AS (
-  SELECT *, {', '.join(starts)} FROM fired
+  SELECT *, {", ".join(starts)} FROM fired
 ), held AS (
-  SELECT *, {', '.join(held)} FROM starts
+  SELECT *, {", ".join(held)} FROM starts
 ), scores AS (
   SELECT {keep}, date, hour,
-         concat_ws(',', {', '.join(notes)}) AS notes,
+         concat_ws(',', {", ".join(notes)}) AS notes,
          {_envelope_sql()} AS envelope_score,
          {rate} AS rate_score,
          {zscore} AS zscore_score

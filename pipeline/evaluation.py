@@ -66,7 +66,9 @@ class ClassQuality:
 def counts_sql(table: str = "curated_readings") -> str:
     monitored = schema.detection()["monitored"]
     stats = ", ".join(f"avg({n}) AS {n}_mean, stddev_samp({n}) AS {n}_sd" for n in monitored)
-    outside = " OR ".join(f"coalesce(abs({n} - {n}_mean) > {BASELINE_SIGMAS} * {n}_sd, false)" for n in monitored)
+    outside = " OR ".join(
+        f"coalesce(abs({n} - {n}_mean) > {BASELINE_SIGMAS} * {n}_sd, false)" for n in monitored
+    )
     return f"""
 WITH stats AS (SELECT {stats} FROM {table} WHERE label = 0),
 scored AS (

@@ -15,7 +15,8 @@ def well_hourly_sql(source: str) -> str:
             n = sensor.name
             measures += [f"avg({n}) AS {n}_mean", f"min({n}) AS {n}_min", f"max({n}) AS {n}_max"]
     by_type = [
-        f"count_if(contains(coalesce(anomaly_type, ''), '{t}')) AS {t}_anomalies" for t in detection.ANOMALY_TYPES
+        f"count_if(contains(coalesce(anomaly_type, ''), '{t}')) AS {t}_anomalies"
+        for t in detection.ANOMALY_TYPES
     ]
     return f"""
 SELECT well_id, count(*) AS readings, {", ".join(measures)},

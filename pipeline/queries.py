@@ -16,7 +16,11 @@ from pipeline import duck, layout
 from pipeline.relations import curated_relation, raw_relation
 
 SQL_DIR = Path(__file__).with_name("sql")
-TABLES = {"curated_readings": "curated", "gold_well_hourly": "gold_well_hourly", "gold_class_hourly": "gold_class_hourly"}
+TABLES = {
+    "curated_readings": "curated",
+    "gold_well_hourly": "gold_well_hourly",
+    "gold_class_hourly": "gold_class_hourly",
+}
 
 
 class UnknownQuery(KeyError):
@@ -45,7 +49,9 @@ def create_views(con: Any, lake_root: str) -> list[str]:
     A zone without files yet gets no view; the names of the views made are returned.
     """
     root = lake_root.rstrip("/")
-    relations = {table: curated_relation(f"{root}/{layout.prefix(zone)}**/*.parquet") for table, zone in TABLES.items()}
+    relations = {
+        table: curated_relation(f"{root}/{layout.prefix(zone)}**/*.parquet") for table, zone in TABLES.items()
+    }
     relations["raw_readings"] = raw_relation([f"{root}/{layout.prefix('raw')}**"])
     made = []
     for view, relation in relations.items():

@@ -20,7 +20,13 @@ SCHEMA_FILE = Path(__file__).with_name("schema.json")
 Stage = Literal["record", "stream", "curated"]
 STAGES: tuple[Stage, ...] = ("record", "stream", "curated")
 
-_DUCKDB = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE", "int": "INTEGER", "bool": "BOOLEAN"}
+_DUCKDB = {
+    "string": "VARCHAR",
+    "timestamp": "TIMESTAMP",
+    "double": "DOUBLE",
+    "int": "INTEGER",
+    "bool": "BOOLEAN",
+}
 _GLUE = {"string": "string", "timestamp": "timestamp", "double": "double", "int": "int", "bool": "boolean"}
 _PYTHON: dict[str, type] = {"string": str, "timestamp": datetime, "double": float, "int": int, "bool": bool}
 
@@ -121,5 +127,8 @@ def arrow_schema(columns: tuple[Field, ...] | None = None):
     }
     chosen = curated_fields() if columns is None else columns
     return pa.schema(
-        [pa.field(f.name, types[f.type], nullable=not f.required, metadata={"description": f.description}) for f in chosen]
+        [
+            pa.field(f.name, types[f.type], nullable=not f.required, metadata={"description": f.description})
+            for f in chosen
+        ]
     )

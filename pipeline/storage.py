@@ -65,4 +65,6 @@ class DirectoryStore:
         shutil.copyfile(source, target)
 
     def keys(self, prefix: str) -> list[str]:
-        return sorted(p.relative_to(self.root).as_posix() for p in (self.root / prefix).rglob("*") if p.is_file())
+        return sorted(
+            p.relative_to(self.root).as_posix() for p in (self.root / prefix).rglob("*") if p.is_file()
+        )

@@ -72,7 +72,9 @@ def record_model() -> type[BaseModel]:
 def fast_adapter() -> TypeAdapter[Any]:
     """The fast tier: the same fields as a TypedDict, minus the NaN callback (see the docstring)."""
     annotations = {
-        f.name: _annotation(f, nan_as_missing=False) if f.required else NotRequired[_annotation(f, nan_as_missing=False)]
+        f.name: _annotation(f, nan_as_missing=False)
+        if f.required
+        else NotRequired[_annotation(f, nan_as_missing=False)]
         for f in schema.fields("record")
     }
     reading = TypedDict("FastReading", annotations)  # type: ignore[misc]

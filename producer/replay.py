@@ -99,4 +99,6 @@ def replay(
         for group in paced(records, speed):
             put_records(kinesis, stream_name, group, "well_id", on_batch=progress, summary=summary)
     warnings = [w for f in files for w in f.warnings]
-    return ReplayResult(run_id, len(files), summary, time.monotonic() - started, warnings, [r["event_id"] for r in records])
+    return ReplayResult(
+        run_id, len(files), summary, time.monotonic() - started, warnings, [r["event_id"] for r in records]
+    )

@@ -40,7 +40,12 @@ SIGNATURES: dict[int, dict[str, float]] = {
 TRANSIENT_SECONDS = {1: 300, 2: 240, 5: 360, 6: 120, 7: 480, 8: 300, 9: 240}
 # Oscillating classes: (period seconds, amplitude fraction) per sensor.
 OSCILLATIONS: dict[int, dict[str, tuple[float, float]]] = {
-    3: {"P-TPT": (600, 0.10), "P-MON-CKP": (600, 0.12), "P-PDG": (600, 0.03), "T-TPT": (600, 0.02)},  # severe slugging
+    3: {
+        "P-TPT": (600, 0.10),
+        "P-MON-CKP": (600, 0.12),
+        "P-PDG": (600, 0.03),
+        "T-TPT": (600, 0.02),
+    },  # severe slugging
     4: {"P-TPT": (170, 0.05), "P-MON-CKP": (230, 0.06), "T-JUS-CKP": (170, 0.02)},  # flow instability
 }
 
@@ -91,7 +96,14 @@ def _noise(rng: np.random.Generator, n: int, scale: float) -> np.ndarray:
     return out
 
 
-def _instance(spec: SyntheticSpec, rng: np.random.Generator, well_id: str, levels: dict[str, float], event_class: int, start: datetime) -> Instance:
+def _instance(
+    spec: SyntheticSpec,
+    rng: np.random.Generator,
+    well_id: str,
+    levels: dict[str, float],
+    event_class: int,
+    start: datetime,
+) -> Instance:
     n = spec.instance_minutes * 60
     t = np.arange(n, dtype=float)
     onset = spec.normal_lead_minutes * 60
@@ -117,7 +129,9 @@ def _instance(spec: SyntheticSpec, rng: np.random.Generator, well_id: str, level
             relative += active * amplitude * np.sin(2 * np.pi * (t - onset) / period + phase)
         data[sensor] = level * relative
     data["T-JUS-CKGL"] = np.full(n, np.nan)  # empty in every file, as in many real ones
-    frame = pd.DataFrame(data, index=pd.DatetimeIndex([start + timedelta(seconds=int(s)) for s in t], name="timestamp"))
+    frame = pd.DataFrame(
+        data, index=pd.DatetimeIndex([start + timedelta(seconds=int(s)) for s in t], name="timestamp")
+    )
     frame = frame[SENSORS]
     for column in OTHER_COLUMNS:
         frame[column] = np.nan

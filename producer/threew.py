@@ -34,7 +34,11 @@ class InputFileError(ValueError):
     """A 3W file that cannot be replayed; the message names file, and row and column if known."""
 
     def __init__(self, path: Path, message: str, row: int | None = None, column: str | None = None):
-        where = str(path) + (f", row {row}" if row is not None else "") + (f", column {column!r}" if column else "")
+        where = (
+            str(path)
+            + (f", row {row}" if row is not None else "")
+            + (f", column {column!r}" if column else "")
+        )
         super().__init__(f"{where}: {message}")
         self.path, self.row, self.column = path, row, column
 
@@ -51,7 +55,9 @@ class ThreeWFile:
 def well_of(path: Path) -> str:
     match = WELL_PATTERN.match(path.name)
     if not match:
-        raise InputFileError(path, "file name does not start with WELL-NNNNN_, SIMULATED_NNNNN_ or DRAWN_NNNNN_")
+        raise InputFileError(
+            path, "file name does not start with WELL-NNNNN_, SIMULATED_NNNNN_ or DRAWN_NNNNN_"
+        )
     return match.group(1)
 
 
@@ -60,7 +66,9 @@ def discover(root: Path) -> list[Path]:
     if not root.is_dir():
         raise InputFileError(root, "no such dataset folder")
     base = root / "dataset" if (root / "dataset").is_dir() else root
-    files = sorted(p for p in base.glob("*/*") if p.suffix in {".parquet", ".csv"} and p.parent.name.isdigit())
+    files = sorted(
+        p for p in base.glob("*/*") if p.suffix in {".parquet", ".csv"} and p.parent.name.isdigit()
+    )
     if not files:
         raise InputFileError(base, "no <class>/*.parquet or <class>/*.csv files (3W layout) found")
     return files
@@ -108,9 +116,13 @@ def _unit_warnings(path: Path, frame: pd.DataFrame) -> list[str]:
         if pd.isna(median):
             continue
         if sensor.kind == "pressure" and 0 < median < PRESSURE_BELOW_PA:
-            warnings.append(f"{path}: column {sensor.source!r}: median {median:g} looks like bar or MPa, the dataset uses Pa")
+            warnings.append(
+                f"{path}: column {sensor.source!r}: median {median:g} looks like bar or MPa, the dataset uses Pa"
+            )
         if sensor.kind == "temperature" and median > TEMPERATURE_ABOVE_C:
-            warnings.append(f"{path}: column {sensor.source!r}: median {median:g} looks like kelvin, the dataset uses degrees C")
+            warnings.append(
+                f"{path}: column {sensor.source!r}: median {median:g} looks like kelvin, the dataset uses degrees C"
+            )
     return warnings
 
 
@@ -120,7 +132,12 @@ def read_file(path: Path) -> ThreeWFile:
     times = pd.to_datetime(raw["timestamp"], errors="coerce", utc=True)
     if times.isna().any():
         row = int(np.flatnonzero(times.isna().to_numpy())[0])
-        raise InputFileError(path, f"timestamp {raw['timestamp'].iloc[row]!r} cannot be parsed", row=row + 1, column="timestamp")
+        raise InputFileError(
+            path,
+            f"timestamp {raw['timestamp'].iloc[row]!r} cannot be parsed",
+            row=row + 1,
+            column="timestamp",
+        )
     frame = pd.DataFrame({"event_time": times.reset_index(drop=True)})
     label = _numeric(path, raw, "class").reset_index(drop=True) if "class" in raw.columns else None
     if label is None:

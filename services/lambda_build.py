@@ -80,7 +80,11 @@ def _files(root: Path) -> dict[str, Path]:
             continue
         if path.suffix in EXCLUDED_SUFFIXES or path.name in {"requirements.txt", ".complete"}:
             continue
-        if relative.parent.name.endswith(".dist-info") and path.name in {"RECORD", "INSTALLER", "direct_url.json"}:
+        if relative.parent.name.endswith(".dist-info") and path.name in {
+            "RECORD",
+            "INSTALLER",
+            "direct_url.json",
+        }:
             continue
         found[relative.as_posix()] = path
     return found
@@ -106,7 +110,9 @@ def write_zip(files: dict[str, Path], destination: Path) -> None:
 def build(function_dir: Path, out_dir: Path, cache_dir: Path | None = None) -> BuiltZip:
     """Build ``<out_dir>/<function name>.zip`` from a function folder and its requirements.txt."""
     if not (function_dir / "handler.py").exists() and not any(function_dir.glob("*.py")):
-        raise PetroStreamError(f"{function_dir} holds no Python source", "a function folder needs its handler module")
+        raise PetroStreamError(
+            f"{function_dir} holds no Python source", "a function folder needs its handler module"
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     files = _files(function_dir)
     deps = _install_dependencies(_requirements(function_dir), cache_dir or out_dir / ".deps")
@@ -121,9 +127,15 @@ def build(function_dir: Path, out_dir: Path, cache_dir: Path | None = None) -> B
     return BuiltZip(function_dir.name, destination, digest)
 
 
-def build_all(lambda_root: Path = REPO_ROOT / "lambda", out_dir: Path = REPO_ROOT / "build" / "lambda") -> list[BuiltZip]:
+def build_all(
+    lambda_root: Path = REPO_ROOT / "lambda", out_dir: Path = REPO_ROOT / "build" / "lambda"
+) -> list[BuiltZip]:
     """Build every function folder under lambda/."""
-    return [build(folder, out_dir) for folder in sorted(lambda_root.iterdir()) if folder.is_dir() and not folder.name.startswith(("_", "."))]
+    return [
+        build(folder, out_dir)
+        for folder in sorted(lambda_root.iterdir())
+        if folder.is_dir() and not folder.name.startswith(("_", "."))
+    ]
 
 
 if __name__ == "__main__":

@@ -11,7 +11,11 @@ from botocore.exceptions import ClientError
 
 def client(service: str, endpoint: str, region: str) -> Any:
     return boto3.client(
-        service, endpoint_url=endpoint, region_name=region, aws_access_key_id="test", aws_secret_access_key="test"
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
     )
 
 

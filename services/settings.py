@@ -115,7 +115,10 @@ class Settings:
         mirror = _text(env, "TF_PROVIDER_MIRROR")
         state = _text(env, "PETROSTREAM_STATE_DIR")
         pyenv = _text(env, "PYENV_ROOT")
-        lake_endpoint, lake_bucket = _text(env, "PETROSTREAM_LAKE_ENDPOINT"), _text(env, "PETROSTREAM_LAKE_BUCKET")
+        lake_endpoint, lake_bucket = (
+            _text(env, "PETROSTREAM_LAKE_ENDPOINT"),
+            _text(env, "PETROSTREAM_LAKE_BUCKET"),
+        )
         if bool(lake_endpoint) != bool(lake_bucket):
             raise ConfigurationError(
                 "PETROSTREAM_LAKE_ENDPOINT and PETROSTREAM_LAKE_BUCKET go together; only one is set",

@@ -80,7 +80,9 @@ def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
         result = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     if result.returncode != 0:
         tail = LOG.read_text(errors="replace").splitlines()[-25:]
-        raise SetupError(f"{what} failed (exit {result.returncode}); last lines of {LOG}:\n" + "\n".join(tail))
+        raise SetupError(
+            f"{what} failed (exit {result.returncode}); last lines of {LOG}:\n" + "\n".join(tail)
+        )
 
 
 def _venv(python: str, target: Path, stamp: str, install: list[list[str]], what: str) -> None:
@@ -103,8 +105,10 @@ def install_kinesis_mock(localstack_python: Path, libs: Path) -> None:
     if stamp.exists():
         return
     if shutil.which("npm") is None:
-        raise SetupError("npm not found: LocalStack's Kinesis (kinesis-mock) needs Node.js and npm.\n"
-                         "  -> install Node.js 18+ with npm, then run `make setup` again.")
+        raise SetupError(
+            "npm not found: LocalStack's Kinesis (kinesis-mock) needs Node.js and npm.\n"
+            "  -> install Node.js 18+ with npm, then run `make setup` again."
+        )
     print("setup: kinesis-mock (npm) -> .venvs/localstack-libs", flush=True)
     code = (
         "from localstack.packages.api import InstallTarget\n"
@@ -126,7 +130,9 @@ def patch_kinesis_mock(libs: Path) -> None:
         if kinesis_mock_patch.patch(main_js):
             print(f"setup: kinesis-mock PutRecords patch -> {main_js.relative_to(ROOT)}", flush=True)
     except kinesis_mock_patch.KinesisMockPatchError as error:
-        raise SetupError(f"{error}\n  -> remove .venvs/localstack-libs and run `make setup` again.") from error
+        raise SetupError(
+            f"{error}\n  -> remove .venvs/localstack-libs and run `make setup` again."
+        ) from error
 
 
 def main() -> int:
@@ -161,8 +167,16 @@ def main() -> int:
             "Lambda python3.13 runtime stand-in",
         )
         checkov_reqs = ROOT / "services" / "checkov" / "requirements.txt"
-        _venv(python, ROOT / ".venvs" / "checkov", _digest(checkov_reqs, extra=python), [["-r", str(checkov_reqs)]], "checkov (infra/ security checks)")
-        install_kinesis_mock(ROOT / ".venvs" / "localstack" / "bin" / "python", ROOT / ".venvs" / "localstack-libs")
+        _venv(
+            python,
+            ROOT / ".venvs" / "checkov",
+            _digest(checkov_reqs, extra=python),
+            [["-r", str(checkov_reqs)]],
+            "checkov (infra/ security checks)",
+        )
+        install_kinesis_mock(
+            ROOT / ".venvs" / "localstack" / "bin" / "python", ROOT / ".venvs" / "localstack-libs"
+        )
         patch_kinesis_mock(ROOT / ".venvs" / "localstack-libs")
     except (SetupError, PetroStreamError) as error:
         print(f"setup: {error}", file=sys.stderr)

@@ -42,7 +42,9 @@ TFLOCAL_OVERRIDE = "localstack_providers_override.tf"  # written by tflocal on e
 ADOPTED_FILE = "adopted_imports.tf"  # import blocks of resources a restarted LocalStack kept
 LOG_FILE = "terraform.log"
 OUTPUTS_FILE = "outputs.json"
-APPLY_SUMMARY = re.compile(r"(?:Apply|Destroy) complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed")
+APPLY_SUMMARY = re.compile(
+    r"(?:Apply|Destroy) complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed"
+)
 
 
 def find_terraform(settings: Settings) -> str:
@@ -148,7 +150,9 @@ class LocalDeployment:
 
     def init(self) -> None:
         self._sync_sources()
-        if (self.workdir / ".terraform" / "providers").exists() or (self.workdir / ".terraform" / "plugins").exists():
+        if (self.workdir / ".terraform" / "providers").exists() or (
+            self.workdir / ".terraform" / "plugins"
+        ).exists():
             return
         args = ["init", "-input=false", "-backend=true"]
         mirror = find_provider_mirror(self.settings)
@@ -182,13 +186,17 @@ class LocalDeployment:
                 "apply", "-auto-approve", "-input=false", "-compact-warnings", "-no-color",
                 *self.variables(artifacts_dir),
             )  # fmt: skip
-            print(f"terraform: {apply_summary(output)} in {time.monotonic() - started:.1f} s (log: {self.log_file})")
+            print(
+                f"terraform: {apply_summary(output)} in {time.monotonic() - started:.1f} s (log: {self.log_file})"
+            )
             has_changes, plan = self.plan(artifacts_dir)
             if not has_changes:
                 break
             print("terraform: LocalStack did not take every attribute on the first apply; applying again")
         else:
-            raise PetroStreamError(f"Terraform still plans changes after two applies:\n{plan[-3000:]}", "report this as a bug")
+            raise PetroStreamError(
+                f"Terraform still plans changes after two applies:\n{plan[-3000:]}", "report this as a bug"
+            )
         outputs = self.outputs()
         outputs.save(self.outputs_file)
         wait_functions_active(self.endpoint, self.settings.region, list(outputs.function_names))
@@ -203,7 +211,9 @@ class LocalDeployment:
             cwd=self.workdir, env=self._env(), capture_output=True, text=True,
         )  # fmt: skip
         if result.returncode == 1:
-            raise PetroStreamError(f"tflocal plan failed:\n{result.stderr[-3000:]}", "fix the error Terraform reports")
+            raise PetroStreamError(
+                f"tflocal plan failed:\n{result.stderr[-3000:]}", "fix the error Terraform reports"
+            )
         return result.returncode == 2, result.stdout
 
     def output_values(self) -> dict[str, object]:
@@ -234,9 +244,13 @@ class LocalDeployment:
         if not bucket or local_aws.exists(lambda: self._client("s3").head_bucket(Bucket=bucket)):
             return
         self.forget_state()
-        if stream and local_aws.exists(lambda: self._client("kinesis").describe_stream_summary(StreamName=stream)):
+        if stream and local_aws.exists(
+            lambda: self._client("kinesis").describe_stream_summary(StreamName=stream)
+        ):
             print(f"terraform: LocalStack restarted and kept stream {stream}; importing it into a new state")
-            (self.workdir / ADOPTED_FILE).write_text(f'import {{\n  to = aws_kinesis_stream.readings\n  id = "{stream}"\n}}\n')
+            (self.workdir / ADOPTED_FILE).write_text(
+                f'import {{\n  to = aws_kinesis_stream.readings\n  id = "{stream}"\n}}\n'
+            )
 
     def _client(self, service: str):
         return local_aws.client(service, self.endpoint, self.settings.region)
@@ -248,7 +262,7 @@ class LocalDeployment:
 
 
 def apply_summary(output: str) -> str:
-    """"3 added, 0 changed, 0 destroyed" from an apply's output (the last summary it printed)."""
+    """ "3 added, 0 changed, 0 destroyed" from an apply's output (the last summary it printed)."""
     found = APPLY_SUMMARY.findall(output)
     if not found:
         return "applied (no summary line in the output)"
@@ -284,5 +298,7 @@ def wait_functions_active(endpoint: str, region: str, names: list[str], timeout:
                     "in host mode run `make setup` (it builds .venvs/runtimes/python3.13); otherwise read the reason",
                 )
             if time.monotonic() > deadline:
-                raise PetroStreamError(f"Lambda function {name} still {state} after {timeout:.0f} s", "check the LocalStack log")
+                raise PetroStreamError(
+                    f"Lambda function {name} still {state} after {timeout:.0f} s", "check the LocalStack log"
+                )
             time.sleep(0.2)

@@ -43,9 +43,13 @@ def localstack(settings: Settings) -> Iterator[LocalStackUnderTest]:
     if docker_available():
         from testcontainers.localstack import LocalStackContainer
 
-        container = LocalStackContainer(image=LOCALSTACK_IMAGE).with_volume_mapping(
-            "/var/run/docker.sock", "/var/run/docker.sock", "rw"
-        ).with_volume_mapping(str(Path(kinesis_mock_patch.__file__)), kinesis_mock_patch.CONTAINER_PATH, "ro")
+        container = (
+            LocalStackContainer(image=LOCALSTACK_IMAGE)
+            .with_volume_mapping("/var/run/docker.sock", "/var/run/docker.sock", "rw")
+            .with_volume_mapping(
+                str(Path(kinesis_mock_patch.__file__)), kinesis_mock_patch.CONTAINER_PATH, "ro"
+            )
+        )
         for key, value in read_env_file().items():
             container = container.with_env(key, value)
         with container:

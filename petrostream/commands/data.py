@@ -25,7 +25,9 @@ def generate_command(
     """Write the deterministic synthetic 3W dataset (3W 2.0 layout) to a folder."""
     from producer.synthetic import SyntheticSpec, generate, write_dataset
 
-    spec = SyntheticSpec(wells=wells, instances_per_well=instances_per_well, instance_minutes=minutes, seed=seed)
+    spec = SyntheticSpec(
+        wells=wells, instances_per_well=instances_per_well, instance_minutes=minutes, seed=seed
+    )
     paths = write_dataset(generate(spec), folder)
     readings = len(paths) * spec.instance_minutes * 60
     print(f"wrote {len(paths)} files ({spec.wells} wells, {readings} readings) under {folder}")
@@ -33,9 +35,12 @@ def generate_command(
 
 def produce_command(
     ctx: typer.Context,
-    folder: Annotated[Path, typer.Argument(help="3W dataset: <class>/*.parquet (release 2) or <class>/*.csv (release 1)")],
+    folder: Annotated[
+        Path, typer.Argument(help="3W dataset: <class>/*.parquet (release 2) or <class>/*.csv (release 1)")
+    ],
     speed: Annotated[
-        float | None, typer.Option(help="replay at real time x SPEED (default: as fast as the stream takes it)")
+        float | None,
+        typer.Option(help="replay at real time x SPEED (default: as fast as the stream takes it)"),
     ] = None,
 ) -> None:
     """Replay a 3W dataset folder (real or synthetic) into the deployed stream.
@@ -50,7 +55,9 @@ def produce_command(
     kinesis = local_aws.client("kinesis", stack.endpoint, settings.region)
     with progress_bar("replay") as bar:
         try:
-            result = replay(kinesis, outputs.stream_name, folder, speed=speed, progress=bar.advance, on_start=bar.start)
+            result = replay(
+                kinesis, outputs.stream_name, folder, speed=speed, progress=bar.advance, on_start=bar.start
+            )
         except InputFileError as error:
             raise PetroStreamError(str(error), "fix or remove the file; see the README, 3W data") from error
     for warning in result.warnings:

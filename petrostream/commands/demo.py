@@ -14,7 +14,9 @@ QUERIES = ("anomalies_per_hour", "time_to_first_flag", "top_wells_by_anomaly_rat
 
 def demo_command(
     ctx: typer.Context,
-    wells: Annotated[int | None, typer.Option(help="wells of the synthetic dataset (default DEMO_WELLS or 6)")] = None,
+    wells: Annotated[
+        int | None, typer.Option(help="wells of the synthetic dataset (default DEMO_WELLS or 6)")
+    ] = None,
     instances_per_well: Annotated[int, typer.Option(help="instances (files) per well")] = 3,
 ) -> None:
     """Start and deploy the stack, replay a synthetic 3W dataset, wait for curated, print queries and plots.
@@ -38,7 +40,9 @@ def demo_command(
     dataset = ensure_dataset(settings.state_dir / "data" / f"synthetic-{wells}x{instances_per_well}", spec)
     print(f"demo: replaying {dataset} into stream {outputs.stream_name}")
     with progress_bar("replay") as bar:
-        result = run_chain(stack.endpoint, settings.region, outputs, dataset, progress=bar.advance, on_start=bar.start)
+        result = run_chain(
+            stack.endpoint, settings.region, outputs, dataset, progress=bar.advance, on_start=bar.start
+        )
     print(result.replay.describe())
     expected = len(set(result.replay.event_ids))
     print(
@@ -50,8 +54,12 @@ def demo_command(
         print(f"\n== {name} (curated/gold, DuckDB) ==")
         print(render(run(con, name)))
     written = plots.write_all(con, settings.state_dir / "plots")
-    print(f"\ndemo: {len(written)} plots written to {settings.state_dir / 'plots'}: {', '.join(p.name for p in written)}")
-    print("LocalStack keeps running for you to explore (`make query Q=<name>`, notebooks/). Stop it with: make down")
+    print(
+        f"\ndemo: {len(written)} plots written to {settings.state_dir / 'plots'}: {', '.join(p.name for p in written)}"
+    )
+    print(
+        "LocalStack keeps running for you to explore (`make query Q=<name>`, notebooks/). Stop it with: make down"
+    )
     if result.curated_rows != expected:
         print(f"demo: FAILED: expected all {expected} readings in curated exactly once", file=sys.stderr)
         raise typer.Exit(1)

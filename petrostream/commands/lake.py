@@ -35,7 +35,8 @@ def build_lake_command(ctx: typer.Context) -> None:
 def query_command(
     ctx: typer.Context,
     sql: Annotated[
-        str | None, typer.Argument(help="a named query (pipeline/sql/) or Athena SQL; omit to list the named queries")
+        str | None,
+        typer.Argument(help="a named query (pipeline/sql/) or Athena SQL; omit to list the named queries"),
     ] = None,
 ) -> None:
     """Run a named query or ad-hoc Athena (Trino) SQL on the local lake with DuckDB."""

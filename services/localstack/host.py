@@ -131,7 +131,8 @@ class HostLocalStack:
         python = self.settings.localstack_python
         if not python.exists():
             raise PetroStreamError(
-                f"LocalStack's virtualenv is missing ({python})", "run `make setup` (or `make up`, which runs it)"
+                f"LocalStack's virtualenv is missing ({python})",
+                "run `make setup` (or `make up`, which runs it)",
             )
         if port_in_use(self.port):
             version = localstack_version(self.endpoint)

@@ -27,7 +27,10 @@ CONTAINER_PATH = "/etc/localstack/init/start.d/kinesis_mock_patch.py"
 # (original, patched) pairs in kinesis-local/main.js.
 REPLACEMENTS = (
     # the groupBy key: (shard, currentRecords) -> (shard, null)
-    ("var v=B(new C,q.yk,q.xm);else throw new A(q);l.My(v,", "var v=B(new C,q.yk,null);else throw new A(q);l.My(v,"),
+    (
+        "var v=B(new C,q.yk,q.xm);else throw new A(q);l.My(v,",
+        "var v=B(new C,q.yk,null);else throw new A(q);l.My(v,",
+    ),
     # the map over groups: currentRecords from the key -> from the group's first (shard, records, ...) entry
     ("v=t0(y.r(),v.r().Da(new z(G=>G.$k)))", "v=t0(v.r().w().u().xm,v.r().Da(new z(G=>G.$k)))"),
 )

@@ -97,7 +97,9 @@ class ExternalStack:
         wait_healthy(self.endpoint, self.settings.health_timeout)
         version = localstack_version(self.endpoint)
         if version != LOCALSTACK_VERSION:
-            print(f"warning: LocalStack at {self.endpoint} is {version}; PetroStream is tested with {LOCALSTACK_VERSION}")
+            print(
+                f"warning: LocalStack at {self.endpoint} is {version}; PetroStream is tested with {LOCALSTACK_VERSION}"
+            )
         return self.endpoint
 
     def stop(self) -> list[int]:

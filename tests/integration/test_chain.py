@@ -19,7 +19,6 @@ from services.settings import DEFAULT_REGION as REGION
 pytestmark = pytest.mark.integration
 
 
-
 @pytest.fixture(scope="module")
 def lake(chain, deployed, localstack):
     con = connect(S3Access(REGION, localstack.endpoint))
@@ -57,7 +56,10 @@ def test_gold_agrees_with_curated(lake):
         "FROM curated_readings GROUP BY ALL) c USING (date, hour, well_id) WHERE g.readings <> c.n OR g.anomalies <> c.a"
     ).fetchone()[0]
     assert mismatches == 0
-    assert con.execute("SELECT sum(readings) FROM gold_well_hourly").fetchone()[0] == con.execute("SELECT count(*) FROM curated_readings").fetchone()[0]
+    assert (
+        con.execute("SELECT sum(readings) FROM gold_well_hourly").fetchone()[0]
+        == con.execute("SELECT count(*) FROM curated_readings").fetchone()[0]
+    )
 
 
 def test_every_named_query_runs_on_the_local_lake(lake):
@@ -71,12 +73,16 @@ def _checksums(localstack, deployed) -> dict[str, tuple[int, str]]:
     con = lake_views(localstack.endpoint, REGION, deployed.lake_bucket)
     sums = {}
     for table in ("curated_readings", "gold_well_hourly", "gold_class_hourly"):
-        sums[table] = tuple(con.execute(f"SELECT count(*), bit_xor(hash(t)) :: VARCHAR FROM {table} AS t").fetchone())
+        sums[table] = tuple(
+            con.execute(f"SELECT count(*), bit_xor(hash(t)) :: VARCHAR FROM {table} AS t").fetchone()
+        )
     con.close()
     return sums
 
 
-def test_replaying_the_dataset_again_changes_neither_curated_nor_gold(chain, deployed, localstack, small_dataset):
+def test_replaying_the_dataset_again_changes_neither_curated_nor_gold(
+    chain, deployed, localstack, small_dataset
+):
     before = _checksums(localstack, deployed)
     again = run_chain(localstack.endpoint, REGION, deployed, small_dataset, timeout=300)
     assert again.raw_rows >= again.replay.summary.records  # the replay did reach the lake
@@ -97,15 +103,26 @@ def test_replaying_the_dataset_again_changes_neither_curated_nor_gold(chain, dep
 def test_poison_records_are_quarantined_with_reasons(chain, deployed, aws):
     kinesis = aws("kinesis")
     poison = [b"not json at all", json.dumps({"event_id": "p1", "well_id": "WELL-00009"}).encode()]
-    kinesis.put_records(StreamName=deployed.stream_name, Records=[{"Data": d, "PartitionKey": "poison"} for d in poison])
+    kinesis.put_records(
+        StreamName=deployed.stream_name, Records=[{"Data": d, "PartitionKey": "poison"} for d in poison]
+    )
     s3 = aws("s3")
     import time
 
     deadline = time.monotonic() + 60
     entries: list[dict] = []
     while time.monotonic() < deadline and len(entries) < 2:
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=deployed.lake_bucket, Prefix=layout.prefix("quarantine")).get("Contents", [])]
-        entries = [json.loads(line) for k in keys for line in s3.get_object(Bucket=deployed.lake_bucket, Key=k)["Body"].read().splitlines()]
+        keys = [
+            o["Key"]
+            for o in s3.list_objects_v2(Bucket=deployed.lake_bucket, Prefix=layout.prefix("quarantine")).get(
+                "Contents", []
+            )
+        ]
+        entries = [
+            json.loads(line)
+            for k in keys
+            for line in s3.get_object(Bucket=deployed.lake_bucket, Key=k)["Body"].read().splitlines()
+        ]
         time.sleep(0.5)
     by_payload = {e["payload"]: e for e in entries}
     assert by_payload["not json at all"]["errors"][0]["field"] == "<record>"
@@ -114,7 +131,11 @@ def test_poison_records_are_quarantined_with_reasons(chain, deployed, aws):
 
 
 def test_anomalies_raise_alerts_on_the_queue(chain, deployed, aws):
-    messages = aws("sqs").receive_message(QueueUrl=deployed.alerts_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=5).get("Messages", [])
+    messages = (
+        aws("sqs")
+        .receive_message(QueueUrl=deployed.alerts_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=5)
+        .get("Messages", [])
+    )
     alerts = [json.loads(m["Body"]) for m in messages]
     assert alerts and all(a["anomaly_type"] == "envelope" and a["count"] >= 1 for a in alerts)
 
@@ -126,7 +147,9 @@ def test_reapplying_unchanged_infra_changes_nothing(deployed, deployment, artifa
 
 def test_deployed_functions_are_the_zips_terraform_was_given(deployed, aws, artifacts_dir):
     for name, function in zip(("stream_processor", "curated_builder"), deployed.function_names, strict=True):
-        zip_hash = base64.b64encode(hashlib.sha256((artifacts_dir / f"{name}.zip").read_bytes()).digest()).decode()
+        zip_hash = base64.b64encode(
+            hashlib.sha256((artifacts_dir / f"{name}.zip").read_bytes()).digest()
+        ).decode()
         config = aws("lambda").get_function_configuration(FunctionName=function)
         assert config["CodeSha256"] == zip_hash
         assert config["Runtime"] == "python3.13"

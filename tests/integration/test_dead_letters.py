@@ -17,12 +17,15 @@ from services.settings import DEFAULT_REGION as REGION
 pytestmark = pytest.mark.integration
 
 
-
 def _set_delivery_stream(aws, function: str, name: str) -> None:
     lambda_ = aws("lambda")
     variables = lambda_.get_function_configuration(FunctionName=function)["Environment"]["Variables"]
-    lambda_.update_function_configuration(FunctionName=function, Environment={"Variables": {**variables, "DELIVERY_STREAM_NAME": name}})
-    lambda_.get_waiter("function_updated_v2").wait(FunctionName=function, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    lambda_.update_function_configuration(
+        FunctionName=function, Environment={"Variables": {**variables, "DELIVERY_STREAM_NAME": name}}
+    )
+    lambda_.get_waiter("function_updated_v2").wait(
+        FunctionName=function, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+    )
 
 
 def _queue_depth(aws, url: str) -> int:
@@ -32,7 +35,18 @@ def _queue_depth(aws, url: str) -> int:
 def test_dead_lettered_batch_is_redriven_into_curated(chain, deployed, aws, localstack, tmp_path):
     # Readings of a day no other test uses, so they are counted on their own.
     dataset = tmp_path / "dataset"
-    write_dataset(generate(SyntheticSpec(wells=1, instances_per_well=1, instance_minutes=15, start=datetime(2025, 7, 1, tzinfo=UTC), seed=11)), dataset)
+    write_dataset(
+        generate(
+            SyntheticSpec(
+                wells=1,
+                instances_per_well=1,
+                instance_minutes=15,
+                start=datetime(2025, 7, 1, tzinfo=UTC),
+                seed=11,
+            )
+        ),
+        dataset,
+    )
     processor = deployed.stream_processor_function_name
     delivery = deployed.delivery_stream_name
     _set_delivery_stream(aws, processor, "no-such-delivery-stream")  # the fault: Firehose rejects every call
@@ -41,10 +55,14 @@ def test_dead_lettered_batch_is_redriven_into_curated(chain, deployed, aws, loca
         deadline = time.monotonic() + 240
         while _queue_depth(aws, deployed.dead_letter_queue_url) == 0 and time.monotonic() < deadline:
             time.sleep(1)
-        assert _queue_depth(aws, deployed.dead_letter_queue_url) > 0, "the failing batch never reached the dead-letter queue"
+        assert _queue_depth(aws, deployed.dead_letter_queue_url) > 0, (
+            "the failing batch never reached the dead-letter queue"
+        )
     finally:
         _set_delivery_stream(aws, processor, delivery)  # the fix
-    assert lake_counts(localstack.endpoint, REGION, deployed.lake_bucket, sent.run_id, sent.event_ids)[1] < len(sent.event_ids)
+    assert lake_counts(localstack.endpoint, REGION, deployed.lake_bucket, sent.run_id, sent.event_ids)[
+        1
+    ] < len(sent.event_ids)
 
     # Batches still being retried when the fault was fixed may go through on their own or be
     # dead-lettered later: re-drive until every reading is in curated, as an operator would.
@@ -54,7 +72,9 @@ def test_dead_lettered_batch_is_redriven_into_curated(chain, deployed, aws, loca
     while curated < len(sent.event_ids) and time.monotonic() < deadline:
         summary = replay_dead_letters(localstack.endpoint, REGION, deployed)
         redriven, failures = redriven + summary.redriven, failures + summary.failed
-        curated = lake_counts(localstack.endpoint, REGION, deployed.lake_bucket, sent.run_id, sent.event_ids)[1]
+        curated = lake_counts(localstack.endpoint, REGION, deployed.lake_bucket, sent.run_id, sent.event_ids)[
+            1
+        ]
         time.sleep(1)
     assert failures == [] and redriven >= 1
     assert curated == len(sent.event_ids)

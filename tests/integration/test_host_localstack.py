@@ -30,11 +30,21 @@ def test_stop_ends_localstack_kinesis_mock_and_function_processes(instance, tmp_
     kinesis = local_aws.client("kinesis", endpoint, "us-east-1")
     kinesis.create_stream(StreamName="s", ShardCount=1)  # starts kinesis-mock (node)
     kinesis.get_waiter("stream_exists").wait(StreamName="s", WaiterConfig={"Delay": 0.5, "MaxAttempts": 60})
-    role = local_aws.client("iam", endpoint, "us-east-1").create_role(RoleName="r", AssumeRolePolicyDocument=json.dumps({}))["Role"]["Arn"]
+    role = local_aws.client("iam", endpoint, "us-east-1").create_role(
+        RoleName="r", AssumeRolePolicyDocument=json.dumps({})
+    )["Role"]["Arn"]
     built = lambda_build.build(lambda_build.REPO_ROOT / "tests" / "functions" / "echo", tmp_path / "zips")
     lam = local_aws.client("lambda", endpoint, "us-east-1")
-    lam.create_function(FunctionName="f", Runtime="python3.13", Handler="handler.handler", Role=role, Code={"ZipFile": built.path.read_bytes()})
-    lam.get_waiter("function_active_v2").wait(FunctionName="f", WaiterConfig={"Delay": 0.5, "MaxAttempts": 60})
+    lam.create_function(
+        FunctionName="f",
+        Runtime="python3.13",
+        Handler="handler.handler",
+        Role=role,
+        Code={"ZipFile": built.path.read_bytes()},
+    )
+    lam.get_waiter("function_active_v2").wait(
+        FunctionName="f", WaiterConfig={"Delay": 0.5, "MaxAttempts": 60}
+    )
     assert "FunctionError" not in lam.invoke(FunctionName="f", Payload=b"{}")
 
     function_pids = instance.function_pids()

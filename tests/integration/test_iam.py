@@ -37,18 +37,24 @@ def roles(deployed, aws) -> dict[str, list[dict]]:
     arns = {
         "processor": lam.get_function_configuration(FunctionName=processor)["Role"],
         "builder": lam.get_function_configuration(FunctionName=builder)["Role"],
-        "firehose": firehose["DeliveryStreamDescription"]["Destinations"][0]["ExtendedS3DestinationDescription"]["RoleARN"],
+        "firehose": firehose["DeliveryStreamDescription"]["Destinations"][0][
+            "ExtendedS3DestinationDescription"
+        ]["RoleARN"],
     }
     assert len(set(arns.values())) == 3, f"each component has a role of its own: {arns}"
     statements = {}
     for component, arn in arns.items():
         name = arn.rsplit("/", 1)[1]
-        attached = {p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]}
+        attached = {
+            p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+        }
         assert attached <= set(MANAGED), f"{component}: unexpected managed policies {attached - set(MANAGED)}"
         statements[component] = [
             statement
             for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]
-            for statement in _as_list(iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]["Statement"])
+            for statement in _as_list(
+                iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]["Statement"]
+            )
         ]
     return statements
 
@@ -70,12 +76,16 @@ def test_no_wildcard_action_and_no_wildcard_resource_where_aws_can_scope(roles, 
         assert statements, component
         for statement in statements:
             actions = [a.lower() for a in _as_list(statement["Action"])]
-            assert not any("*" in a or "?" in a for a in actions), f"{component}: wildcard action in {statement}"
+            assert not any("*" in a or "?" in a for a in actions), (
+                f"{component}: wildcard action in {statement}"
+            )
             for resource in _as_list(statement["Resource"]):
                 if resource == "*":
                     assert set(actions) <= UNSCOPABLE, f"{component}: Resource * for {actions}"
                 else:
-                    assert prefix in resource or resource == key_arn, f"{component}: {resource} is not this deployment's"
+                    assert prefix in resource or resource == key_arn, (
+                        f"{component}: {resource} is not this deployment's"
+                    )
 
 
 def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
@@ -86,14 +96,26 @@ def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
 
     can_write = {component: {zone for zone in ("raw", "quarantine", "curated", "gold_well_hourly") if _allows(statements, "s3:PutObject", put(zone))}
                  for component, statements in roles.items()}  # fmt: skip
-    assert can_write == {"processor": {"quarantine"}, "firehose": {"raw"}, "builder": {"curated", "gold_well_hourly"}}
-    assert _allows(roles["builder"], "s3:GetObject", put("raw")) and not _allows(roles["processor"], "s3:GetObject", put("raw"))
-    assert not any(_allows(statements, "s3:DeleteObject", put("raw")) for statements in roles.values()), "nobody deletes from the lake"
+    assert can_write == {
+        "processor": {"quarantine"},
+        "firehose": {"raw"},
+        "builder": {"curated", "gold_well_hourly"},
+    }
+    assert _allows(roles["builder"], "s3:GetObject", put("raw")) and not _allows(
+        roles["processor"], "s3:GetObject", put("raw")
+    )
+    assert not any(_allows(statements, "s3:DeleteObject", put("raw")) for statements in roles.values()), (
+        "nobody deletes from the lake"
+    )
 
     def queue_arn(url: str) -> str:  # .../<account>/<name>
         account, name = url.split("/")[-2:]
         return f"arn:aws:sqs:{deployed['region']}:{account}:{name}"
 
     dlq, raw_objects = queue_arn(deployed.dead_letter_queue_url), queue_arn(deployed.raw_objects_queue_url)
-    assert _allows(roles["processor"], "sqs:SendMessage", dlq) and not _allows(roles["processor"], "sqs:ReceiveMessage", raw_objects)
-    assert _allows(roles["builder"], "sqs:ReceiveMessage", raw_objects) and not _allows(roles["builder"], "sqs:SendMessage", dlq)
+    assert _allows(roles["processor"], "sqs:SendMessage", dlq) and not _allows(
+        roles["processor"], "sqs:ReceiveMessage", raw_objects
+    )
+    assert _allows(roles["builder"], "sqs:ReceiveMessage", raw_objects) and not _allows(
+        roles["builder"], "sqs:SendMessage", dlq
+    )

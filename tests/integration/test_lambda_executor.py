@@ -24,7 +24,12 @@ FUNCTIONS = Path(__file__).parent.parent / "functions"
 def role_arn(aws) -> str:
     iam = aws("iam")
     name = f"executor-test-{uuid.uuid4().hex[:6]}"
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+        ],
+    }
     return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
 
 
@@ -41,7 +46,9 @@ def make_function(aws, role_arn, tmp_path_factory):
             Code={"ZipFile": built.path.read_bytes()}, Timeout=timeout,
             Environment={"Variables": env or {}},
         )  # fmt: skip
-        client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 0.5, "MaxAttempts": 120})
+        client.get_waiter("function_active_v2").wait(
+            FunctionName=name, WaiterConfig={"Delay": 0.5, "MaxAttempts": 120}
+        )
         return name
 
     return create
@@ -119,7 +126,9 @@ def test_kinesis_event_source_mapping_delivers_every_record(aws, make_function):
     s3.create_bucket(Bucket=bucket)
     stream = f"esm-{uuid.uuid4().hex[:8]}"
     kinesis.create_stream(StreamName=stream, ShardCount=1)
-    kinesis.get_waiter("stream_exists").wait(StreamName=stream, WaiterConfig={"Delay": 0.5, "MaxAttempts": 60})
+    kinesis.get_waiter("stream_exists").wait(
+        StreamName=stream, WaiterConfig={"Delay": 0.5, "MaxAttempts": 60}
+    )
     arn = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
     name = make_function("kinesis_to_s3", env={"BUCKET": bucket})
     aws("lambda").create_event_source_mapping(
@@ -127,11 +136,15 @@ def test_kinesis_event_source_mapping_delivers_every_record(aws, make_function):
         FunctionResponseTypes=["ReportBatchItemFailures"],
     )  # fmt: skip
     sent = [f"reading-{i}" for i in range(120)]
-    kinesis.put_records(StreamName=stream, Records=[{"Data": s.encode(), "PartitionKey": "WELL-1"} for s in sent])
+    kinesis.put_records(
+        StreamName=stream, Records=[{"Data": s.encode(), "PartitionKey": "WELL-1"} for s in sent]
+    )
     received: list[str] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and len(received) < len(sent):
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
-        received = [line for key in keys for line in json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())]
+        received = [
+            line for key in keys for line in json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        ]
         time.sleep(0.3)
     assert sorted(received) == sorted(sent)

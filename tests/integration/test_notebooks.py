@@ -18,8 +18,16 @@ def test_notebook_executes(path, chain, deployed, localstack, monkeypatch):
     monkeypatch.setenv("PETROSTREAM_LAKE_ENDPOINT", localstack.endpoint)
     monkeypatch.setenv("PETROSTREAM_LAKE_BUCKET", deployed.lake_bucket)
     notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    images = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs if "image/png" in o.get("data", {})]
+    NotebookClient(
+        notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    ).execute()
+    images = [
+        o
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+        if "image/png" in o.get("data", {})
+    ]
     assert len(images) >= 4, "each figure should render"
 
 

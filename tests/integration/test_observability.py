@@ -15,7 +15,6 @@ from services.settings import DEFAULT_REGION as REGION
 pytestmark = pytest.mark.integration
 
 
-
 def test_alarms_cover_lag_errors_throttles_dead_letters_and_delivery(deployed, aws):
     alarms = aws("cloudwatch").describe_alarms(AlarmNames=deployed.alarm_names)["MetricAlarms"]
     metrics = {(a["Namespace"], a["MetricName"]) for a in alarms}
@@ -28,7 +27,9 @@ def test_alarms_cover_lag_errors_throttles_dead_letters_and_delivery(deployed, a
     } <= metrics
     assert len(alarms) == len(deployed.alarm_names)
     dead_letter_alarms = [a for a in alarms if a["MetricName"] == "ApproximateNumberOfMessagesVisible"]
-    assert all(a["Threshold"] == 0 and a["ComparisonOperator"] == "GreaterThanThreshold" for a in dead_letter_alarms)
+    assert all(
+        a["Threshold"] == 0 and a["ComparisonOperator"] == "GreaterThanThreshold" for a in dead_letter_alarms
+    )
 
 
 def test_dashboard_shows_the_pipeline_metrics(deployed, aws):
@@ -36,7 +37,13 @@ def test_dashboard_shows_the_pipeline_metrics(deployed, aws):
     rows = [m for widget in body["widgets"] for m in widget["properties"]["metrics"]]
     assert all(isinstance(m, list) and len(m) == 4 for m in rows), rows  # namespace, metric, dimension, value
     metrics = {m[1] for m in rows}
-    assert {"RecordsIn", "RecordsQuarantined", "Anomalies", "GetRecords.IteratorAgeMilliseconds", "Errors"} <= metrics
+    assert {
+        "RecordsIn",
+        "RecordsQuarantined",
+        "Anomalies",
+        "GetRecords.IteratorAgeMilliseconds",
+        "Errors",
+    } <= metrics
 
 
 def test_status_reports_zones_queues_and_mappings(chain, deployed, localstack):
@@ -84,9 +91,20 @@ def test_metrics_reach_cloudwatch_logs_in_embedded_metric_format(chain, deployed
     for line in _emf(lines):
         (directive,) = line["_aws"]["CloudWatchMetrics"]
         assert directive["Namespace"] == "PetroStream"
-        assert all(metric["Name"] in line for metric in directive["Metrics"]), "every declared metric carries a value"
-    declared = {metric["Name"] for line in _emf(lines) for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
-    assert {"RecordsIn", "RecordsValid", "RecordsQuarantined", "Anomalies", "DeliveryFailures", "IteratorLagMs"} <= declared
+        assert all(metric["Name"] in line for metric in directive["Metrics"]), (
+            "every declared metric carries a value"
+        )
+    declared = {
+        metric["Name"] for line in _emf(lines) for metric in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+    }
+    assert {
+        "RecordsIn",
+        "RecordsValid",
+        "RecordsQuarantined",
+        "Anomalies",
+        "DeliveryFailures",
+        "IteratorLagMs",
+    } <= declared
     assert _total(lines, "RecordsIn") >= records  # retried batches count again
     assert _total(lines, "RecordsValid") >= records
 
@@ -96,16 +114,30 @@ def test_metrics_reach_cloudwatch_logs_in_embedded_metric_format(chain, deployed
 
 def _carrying(run_id: str, lines: list[dict], message: str) -> list[dict]:
     """The log lines with this message whose correlation id names the run (builds can merge several)."""
-    return [line for line in lines if line.get("message") == message and run_id in (line.get("correlation_id") or "").split(",")]
+    return [
+        line
+        for line in lines
+        if line.get("message") == message and run_id in (line.get("correlation_id") or "").split(",")
+    ]
 
 
 def test_logs_are_structured_and_carry_the_replay_run_id(chain, deployed, aws):
     processor, builder = deployed.function_names
     run_id, records = chain.replay.run_id, chain.replay.summary.records
-    lines = _wait_for_lines(aws, processor, lambda ls: sum(line["valid"] for line in _carrying(run_id, ls, "batch")) >= records)
+    lines = _wait_for_lines(
+        aws, processor, lambda ls: sum(line["valid"] for line in _carrying(run_id, ls, "batch")) >= records
+    )
     batches = _carrying(run_id, lines, "batch")
     assert sum(line["valid"] for line in batches) >= records, f"batch log lines with correlation id {run_id}"
-    assert all({"level", "timestamp", "function_name", "function_request_id", "started_at", "oldest_arrival"} <= set(line) for line in batches)
+    assert all(
+        {"level", "timestamp", "function_name", "function_request_id", "started_at", "oldest_arrival"}
+        <= set(line)
+        for line in batches
+    )
     assert all(line["oldest_arrival"] <= line["started_at"] for line in batches if line["oldest_arrival"])
-    builds = _carrying(run_id, _wait_for_lines(aws, builder, lambda ls: bool(_carrying(run_id, ls, "built"))), "built")
-    assert builds and all(line["curated_rows"] > 0 for line in builds), "the builder logs the run ids it merged"
+    builds = _carrying(
+        run_id, _wait_for_lines(aws, builder, lambda ls: bool(_carrying(run_id, ls, "built"))), "built"
+    )
+    assert builds and all(line["curated_rows"] > 0 for line in builds), (
+        "the builder logs the run ids it merged"
+    )

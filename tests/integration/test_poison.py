@@ -20,7 +20,6 @@ from services.settings import DEFAULT_REGION as REGION
 pytestmark = pytest.mark.integration
 
 
-
 def _quarantined_payloads(s3, bucket: str) -> list[str]:
     payloads = []
     for item in s3.list_objects_v2(Bucket=bucket, Prefix=layout.prefix("quarantine")).get("Contents", []):
@@ -30,9 +29,22 @@ def _quarantined_payloads(s3, bucket: str) -> list[str]:
     return payloads
 
 
-def test_poison_among_good_records_is_quarantined_and_good_records_land_once(chain, deployed, aws, localstack, tmp_path):
+def test_poison_among_good_records_is_quarantined_and_good_records_land_once(
+    chain, deployed, aws, localstack, tmp_path
+):
     dataset = tmp_path / "dataset"
-    write_dataset(generate(SyntheticSpec(wells=1, instances_per_well=1, instance_minutes=12, start=datetime(2025, 8, 1, tzinfo=UTC), seed=5)), dataset)
+    write_dataset(
+        generate(
+            SyntheticSpec(
+                wells=1,
+                instances_per_well=1,
+                instance_minutes=12,
+                start=datetime(2025, 8, 1, tzinfo=UTC),
+                seed=5,
+            )
+        ),
+        dataset,
+    )
     run_id = f"poison-{uuid.uuid4().hex[:8]}"
     good = to_records(load(dataset)[0], run_id, "0/poison-test.parquet")
     marker = uuid.uuid4().hex
@@ -41,18 +53,24 @@ def test_poison_among_good_records_is_quarantined_and_good_records_land_once(cha
         f"{marker}-0 not json".encode(),
         json.dumps({**template, "event_id": f"{marker}-1", "p_tpt": "twelve"}).encode(),  # wrong type
         json.dumps({**template, "event_id": f"{marker}-2", "well_id": None}).encode(),  # missing value
-        json.dumps({**template, "event_id": f"{marker}-3", "source_file": "x" * 900_000}).encode(),  # oversized field
+        json.dumps(
+            {**template, "event_id": f"{marker}-3", "source_file": "x" * 900_000}
+        ).encode(),  # oversized field
         json.dumps({"event_id": f"{marker}-4"}).encode(),  # nearly empty
     ]
     entries = [{"Data": encode(r), "PartitionKey": r["well_id"]} for r in good]
     for i, data in enumerate(poison):  # spread through the good records, on the same shard
-        entries.insert((i + 1) * len(good) // (len(poison) + 1), {"Data": data, "PartitionKey": good[0]["well_id"]})
+        entries.insert(
+            (i + 1) * len(good) // (len(poison) + 1), {"Data": data, "PartitionKey": good[0]["well_id"]}
+        )
     kinesis = aws("kinesis")
     batch: list[dict] = []
     for entry in entries + [None]:
         size = sum(len(e["Data"]) for e in batch)
         if entry is None or len(batch) == 500 or size + len(entry["Data"]) > 4_000_000:
-            assert kinesis.put_records(StreamName=deployed.stream_name, Records=batch)["FailedRecordCount"] == 0
+            assert (
+                kinesis.put_records(StreamName=deployed.stream_name, Records=batch)["FailedRecordCount"] == 0
+            )
             batch = []
         if entry is not None:
             batch.append(entry)
@@ -68,4 +86,9 @@ def test_poison_among_good_records_is_quarantined_and_good_records_land_once(cha
         time.sleep(2)
     assert curated == len(ids), "every good record in curated"
     assert len(quarantined) == len(poison), "every poison record in quarantine"
-    assert aws("sqs").get_queue_attributes(QueueUrl=deployed.dead_letter_queue_url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"] == "0"
+    assert (
+        aws("sqs").get_queue_attributes(
+            QueueUrl=deployed.dead_letter_queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]["ApproximateNumberOfMessages"]
+        == "0"
+    )

@@ -31,10 +31,11 @@ from tests.shard_reads import shard_records
 pytestmark = pytest.mark.integration
 
 
-
 @pytest.fixture
 def persistent(settings, tmp_path) -> Iterator[HostLocalStack]:
-    host = HostLocalStack(dataclasses.replace(settings, state_dir=tmp_path), tmp_path / "ls", free_port(), persistence=True)
+    host = HostLocalStack(
+        dataclasses.replace(settings, state_dir=tmp_path), tmp_path / "ls", free_port(), persistence=True
+    )
     yield host
     host.stop()
 
@@ -50,7 +51,10 @@ def _event_ids_in_stream(endpoint: str, stream: str) -> set[str]:
     kinesis = local_aws.client("kinesis", endpoint, REGION)
     found: set[str] = set()
     for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
-        found |= {json.loads(record["Data"])["event_id"] for record in shard_records(kinesis, stream, shard["ShardId"])}
+        found |= {
+            json.loads(record["Data"])["event_id"]
+            for record in shard_records(kinesis, stream, shard["ShardId"])
+        }
     return found
 
 
@@ -64,7 +68,9 @@ def _read_curated(endpoint: str, bucket: str, event_ids: set[str]) -> tuple[int,
     try:
         if "curated_readings" not in create_views(con, f"s3://{bucket}"):
             return 0, 0
-        con.execute("CREATE TEMP TABLE wanted AS SELECT unnest(?::VARCHAR[]) AS event_id", [sorted(event_ids)])
+        con.execute(
+            "CREATE TEMP TABLE wanted AS SELECT unnest(?::VARCHAR[]) AS event_id", [sorted(event_ids)]
+        )
         rows, distinct = con.execute(
             "SELECT count(*), count(DISTINCT event_id) FROM curated_readings WHERE event_id IN (SELECT event_id FROM wanted)"
         ).fetchone()
@@ -79,19 +85,27 @@ def test_restart_mid_stream_loses_nothing_acknowledged(persistent, artifacts_dir
     deployment = LocalDeployment(persistent.settings, persistent.start(), instance="restart")
     outputs = deployment.apply(artifacts_dir)
 
-    acknowledged = put_records(local_aws.client("kinesis", persistent.endpoint, REGION), outputs.stream_name, before, "well_id")
+    acknowledged = put_records(
+        local_aws.client("kinesis", persistent.endpoint, REGION), outputs.stream_name, before, "well_id"
+    )
     assert acknowledged.failed == [] and acknowledged.records == len(before)
     persistent.stop()  # at once: the processor is still working through the batch
 
     persistent.start()
     kept = _event_ids_in_stream(persistent.endpoint, outputs.stream_name)
-    assert {r["event_id"] for r in before} <= kept, f"{len(before) - len(kept)} acknowledged records lost in the restart"
+    assert {r["event_id"] for r in before} <= kept, (
+        f"{len(before) - len(kept)} acknowledged records lost in the restart"
+    )
     outputs = deployment.apply(artifacts_dir)  # the rest of the stack, re-created around the kept stream
 
-    second = put_records(local_aws.client("kinesis", persistent.endpoint, REGION), outputs.stream_name, after, "well_id")
+    second = put_records(
+        local_aws.client("kinesis", persistent.endpoint, REGION), outputs.stream_name, after, "well_id"
+    )
     assert second.failed == []
     wanted = {r["event_id"] for r in readings}
     deadline = time.monotonic() + 300
-    while (counts := _curated(persistent.endpoint, outputs.lake_bucket, wanted))[1] < len(wanted) and time.monotonic() < deadline:
+    while (counts := _curated(persistent.endpoint, outputs.lake_bucket, wanted))[1] < len(
+        wanted
+    ) and time.monotonic() < deadline:
         time.sleep(2.0)
     assert counts == (len(wanted), len(wanted)), "every acknowledged reading in curated exactly once"

@@ -17,7 +17,12 @@ def _module(path: Path) -> str:
 
 def _graph() -> dict[str, set[str]]:
     """Project module -> the project modules it imports, anywhere in its body."""
-    files = {_module(p): p for package in PACKAGES for p in (ROOT / package).rglob("*.py") if "lambda_executor" not in p.parts}
+    files = {
+        _module(p): p
+        for package in PACKAGES
+        for p in (ROOT / package).rglob("*.py")
+        if "lambda_executor" not in p.parts
+    }
     graph: dict[str, set[str]] = {}
     for name, path in files.items():
         imported: set[str] = set()
@@ -59,5 +64,11 @@ def test_no_import_cycle_between_project_modules():
 
 def test_pipeline_imports_no_application_or_platform_code():
     graph = _graph()
-    leaks = {name: deps for name, deps in graph.items() if name.startswith("pipeline") for dep in deps if not dep.startswith("pipeline")}
+    leaks = {
+        name: deps
+        for name, deps in graph.items()
+        if name.startswith("pipeline")
+        for dep in deps
+        if not dep.startswith("pipeline")
+    }
     assert leaks == {}

@@ -200,7 +200,12 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         )
 
     def _run(
-        self, api: RuntimeApi, process: RuntimeProcess, request_id: str, payload: dict[str, str], timeout: float
+        self,
+        api: RuntimeApi,
+        process: RuntimeProcess,
+        request_id: str,
+        payload: dict[str, str],
+        timeout: float,
     ) -> tuple[Outcome, str]:
         invocation = Invocation(
             request_id=request_id,

@@ -104,9 +104,7 @@ class RuntimeApi:
 
         self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, name="lambda-runtime-api", daemon=True
-        ).start()
+        threading.Thread(target=self._server.serve_forever, name="lambda-runtime-api", daemon=True).start()
         return self._server.server_address[1]
 
     def close(self) -> None:

@@ -8,7 +8,9 @@ from bench.end_to_end import Builds, builds_from_log
 
 
 def _built(rows: int, seconds: float) -> str:
-    return json.dumps({"level": "INFO", "message": "built", "curated_rows": rows, "seconds": seconds, "partitions": []})
+    return json.dumps(
+        {"level": "INFO", "message": "built", "curated_rows": rows, "seconds": seconds, "partitions": []}
+    )
 
 
 def test_builds_add_up_the_built_lines_only():

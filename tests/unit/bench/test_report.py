@@ -18,7 +18,13 @@ def test_ratio_and_targets_on_the_value_and_on_the_ratio():
 
 
 def test_write_renders_json_and_markdown(tmp_path):
-    result = BenchResult("stream handler", {"records": 10}, [Measurement("cost", 6.0, "µs", higher_is_better=False, target=5.0, notes=["pydantic per record"])], 1.5, ["top line"])
+    result = BenchResult(
+        "stream handler",
+        {"records": 10},
+        [Measurement("cost", 6.0, "µs", higher_is_better=False, target=5.0, notes=["pydantic per record"])],
+        1.5,
+        ["top line"],
+    )
     json_path, md_path = write([result], tmp_path)
     doc = json.loads(json_path.read_text())
     (measurement,) = doc["benchmarks"][0]["measurements"]

@@ -18,13 +18,20 @@ def test_checkov_finds_no_failed_check():
     )  # fmt: skip
     report = json.loads(result.stdout)
     summary = report["summary"]
-    failed = [f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in report["results"]["failed_checks"]]
+    failed = [
+        f"{c['check_id']} {c['resource']} ({c['file_path']})" for c in report["results"]["failed_checks"]
+    ]
     assert summary["failed"] == 0, "\n".join(failed)
     assert summary["passed"] > 100
 
 
 def test_every_skip_says_why():
-    skips = [line for tf in (REPO / "infra").glob("*.tf") for line in tf.read_text().splitlines() if "checkov:skip=" in line]
+    skips = [
+        line
+        for tf in (REPO / "infra").glob("*.tf")
+        for line in tf.read_text().splitlines()
+        if "checkov:skip=" in line
+    ]
     assert skips
     for line in skips:
         assert re.search(r"checkov:skip=CKV2?_AWS_\d+:\S.{20,}", line), line

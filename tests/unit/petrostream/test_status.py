@@ -34,8 +34,20 @@ def _event(seconds_ago: float, message: str | dict) -> dict:
 def test_the_newest_batch_line_is_the_last_result():
     logs = FakeLogs(
         [
-            _event(30, {"level": "INFO", "message": "batch", "records": 7, "quarantined": 1, "delivery_failures": 0}),
-            _event(12, {"level": "INFO", "message": "batch", "records": 500, "quarantined": 0, "delivery_failures": 2}),
+            _event(
+                30,
+                {"level": "INFO", "message": "batch", "records": 7, "quarantined": 1, "delivery_failures": 0},
+            ),
+            _event(
+                12,
+                {
+                    "level": "INFO",
+                    "message": "batch",
+                    "records": 500,
+                    "quarantined": 0,
+                    "delivery_failures": 2,
+                },
+            ),
             _event(11, "END RequestId: 1"),
         ]
     )

@@ -37,7 +37,9 @@ def _lake(tmp_path: Path, rows: list[dict], per_file: int, builds: int = 1) -> D
 def _table(store: DirectoryStore, zone: str) -> list[tuple]:
     con = connect()
     try:
-        return con.execute(f"SELECT * FROM {curated_relation(str(store.root / layout.prefix(zone)) + '/**/*.parquet')} ORDER BY ALL").fetchall()
+        return con.execute(
+            f"SELECT * FROM {curated_relation(str(store.root / layout.prefix(zone)) + '/**/*.parquet')} ORDER BY ALL"
+        ).fetchall()
     finally:
         con.close()
 
@@ -68,7 +70,9 @@ def test_flags_do_not_depend_on_batching_or_build_order(tmp_path, rows, per_file
 def test_replaying_the_same_raw_again_changes_nothing(tmp_path, rows):
     store = _lake(tmp_path, rows, per_file=2000)
     before = {zone: _table(store, zone) for zone in ("curated", "gold_well_hourly", "gold_class_hourly")}
-    replay = [dict(r, ingested_at="2026-02-01T00:00:00.000000Z", sequence_number="9" * 56) for r in rows[:3000]]
+    replay = [
+        dict(r, ingested_at="2026-02-01T00:00:00.000000Z", sequence_number="9" * 56) for r in rows[:3000]
+    ]
     paths = write_raw(replay, store.root / layout.prefix("raw") / "replay", 1000)
     build_from_raw(store, [p.relative_to(store.root).as_posix() for p in paths])
     assert {zone: _table(store, zone) for zone in before} == before

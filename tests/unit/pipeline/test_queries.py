@@ -27,7 +27,12 @@ def lake(small_dataset, tmp_path_factory):
 
 
 def test_the_four_named_queries_exist():
-    assert {"anomalies_per_hour", "avg_pressure_by_event_type", "top_wells_by_anomaly_rate", "time_to_first_flag"} <= set(names())
+    assert {
+        "anomalies_per_hour",
+        "avg_pressure_by_event_type",
+        "top_wells_by_anomaly_rate",
+        "time_to_first_flag",
+    } <= set(names())
 
 
 def test_transpiling_keeps_trino_functions_working():
@@ -38,7 +43,9 @@ def test_anomalies_per_hour(lake):
     con, curated = lake
     got = run(con, "anomalies_per_hour").df()
     hours = curated.assign(h=curated["event_time"].dt.floor("h")).groupby("h")
-    expected = pd.DataFrame({"readings": hours.size(), "anomalies": hours["anomaly_flag"].sum()}).reset_index()
+    expected = pd.DataFrame(
+        {"readings": hours.size(), "anomalies": hours["anomaly_flag"].sum()}
+    ).reset_index()
     assert got["readings"].tolist() == expected["readings"].tolist()
     assert got["anomalies"].tolist() == expected["anomalies"].tolist()
     assert got["anomalies"].sum() > 0
@@ -48,7 +55,9 @@ def test_avg_pressure_by_event_type(lake):
     con, curated = lake
     got = run(con, "avg_pressure_by_event_type").df().set_index(["event_class", "phase"])
     labelled = curated[curated["label"].notna()].copy()
-    labelled["phase"] = labelled["label"].map(lambda v: "normal" if v == 0 else ("transient" if v > 100 else "steady"))
+    labelled["phase"] = labelled["label"].map(
+        lambda v: "normal" if v == 0 else ("transient" if v > 100 else "steady")
+    )
     expected = labelled.groupby(["event_class", "phase"])["p_tpt"].mean()
     assert got["avg_p_tpt"].sort_index().to_numpy() == pytest.approx(expected.sort_index().to_numpy())
 
@@ -69,7 +78,9 @@ def test_time_to_first_flag(lake):
     for (event_class, _), rows in curated[curated["event_class"] > 0].groupby(["event_class", "source_file"]):
         start = rows.loc[rows["label"] > 0, "event_time"].min()
         flagged = rows.loc[rows["anomaly_flag"] & (rows["event_time"] >= start), "event_time"]
-        delays.setdefault(event_class, []).append((flagged.min() - start).total_seconds() if len(flagged) else None)
+        delays.setdefault(event_class, []).append(
+            (flagged.min() - start).total_seconds() if len(flagged) else None
+        )
     for event_class, values in delays.items():
         detected = [v for v in values if v is not None]
         assert got.loc[event_class, "instances"] == len(values)

@@ -40,7 +40,9 @@ def test_invalid_and_empty_records_are_quarantined_with_reasons(items):
     no_values = StreamRecord("s3", "WELL-1", ARRIVAL, json.dumps(empty).encode())
     outcome = process_batch([items[0], bad_type, not_json, no_values])
     assert [seq for seq, _ in outcome.rows] == [items[0].sequence_number]
-    reasons = {q["sequence_number"]: (q["reason"], [e["field"] for e in q["errors"]]) for q in outcome.quarantined}
+    reasons = {
+        q["sequence_number"]: (q["reason"], [e["field"] for e in q["errors"]]) for q in outcome.quarantined
+    }
     assert reasons == {
         "s1": ("invalid_record", ["p_tpt"]),
         "s2": ("invalid_record", ["<record>"]),
@@ -61,7 +63,12 @@ def test_alerts_summarise_flagged_rows_per_well(items):
     record = json.loads(items[0].data)
     sensor, rule = next((n, r) for n, r in schema.envelope().items() if "min" in r)
     flagged = [
-        StreamRecord(f"a{i}", record["well_id"], ARRIVAL, json.dumps({**record, "event_id": f"x{i}", sensor: rule["min"] / 2}).encode())
+        StreamRecord(
+            f"a{i}",
+            record["well_id"],
+            ARRIVAL,
+            json.dumps({**record, "event_id": f"x{i}", sensor: rule["min"] / 2}).encode(),
+        )
         for i in range(3)
     ]
     alerts = process_batch(flagged + items[1:2]).alerts()

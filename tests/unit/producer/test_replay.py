@@ -28,7 +28,9 @@ def test_every_reading_is_put_once_keyed_by_well_in_time_order(small_dataset):
     assert result.summary.records == len(records) == len({r["event_id"] for r in records}) == sum(seen)
     assert all(e["PartitionKey"] == r["well_id"] for e, r in zip(stream.entries, records))
     assert [r["event_time"] for r in records] == sorted(r["event_time"] for r in records)
-    assert all(len(batch) <= 500 for batch in [stream.entries[i : i + 500] for i in range(0, len(records), 500)])
+    assert all(
+        len(batch) <= 500 for batch in [stream.entries[i : i + 500] for i in range(0, len(records), 500)]
+    )
     assert {r["run_id"] for r in records} == {"r1"} and result.summary.failed == []
     assert "records from 12 files" in result.describe()
 

@@ -30,7 +30,9 @@ def _request(port: int, method: str, path: str, body: bytes = b"", headers: dict
 
 
 def _poll_next(port: int, results: list) -> threading.Thread:
-    thread = threading.Thread(target=lambda: results.append(_request(port, "GET", "/2018-06-01/runtime/invocation/next")))
+    thread = threading.Thread(
+        target=lambda: results.append(_request(port, "GET", "/2018-06-01/runtime/invocation/next"))
+    )
     thread.start()
     return thread
 
@@ -39,7 +41,9 @@ def test_next_delivers_the_event_with_lambda_headers_and_response_resolves(api):
     runtime_api, port = api
     results: list = []
     poller = _poll_next(port, results)
-    future = runtime_api.submit(Invocation("req-1", b'{"a": 1}', "arn:aws:lambda:us-east-1:0:function:f", 1234, "Root=1"))
+    future = runtime_api.submit(
+        Invocation("req-1", b'{"a": 1}', "arn:aws:lambda:us-east-1:0:function:f", 1234, "Root=1")
+    )
     poller.join(5)
     status, headers, body = results[0]
     assert status == 200 and json.loads(body) == {"a": 1}
@@ -56,7 +60,10 @@ def test_error_carries_the_error_type_header(api):
     runtime_api, port = api
     future = runtime_api.submit(Invocation("req-2", b"{}", "arn", 1))
     headers = {"Lambda-Runtime-Function-Error-Type": "Runtime.Unhandled"}
-    assert _request(port, "POST", "/2018-06-01/runtime/invocation/req-2/error", b'{"errorType":"X"}', headers)[0] == 202
+    assert (
+        _request(port, "POST", "/2018-06-01/runtime/invocation/req-2/error", b'{"errorType":"X"}', headers)[0]
+        == 202
+    )
     outcome = future.result(5)
     assert outcome.is_error and outcome.error_type == "Runtime.Unhandled"
 
@@ -69,7 +76,12 @@ def test_unknown_request_id_is_rejected(api):
 
 def test_init_error_marks_the_environment_ready_with_the_error(api):
     runtime_api, port = api
-    assert _request(port, "POST", "/2018-06-01/runtime/init/error", b'{"errorType":"Runtime.ImportModuleError"}')[0] == 202
+    assert (
+        _request(
+            port, "POST", "/2018-06-01/runtime/init/error", b'{"errorType":"Runtime.ImportModuleError"}'
+        )[0]
+        == 202
+    )
     assert runtime_api.ready.is_set()
     assert runtime_api.init_error is not None and b"ImportModuleError" in runtime_api.init_error.payload
 

@@ -55,7 +55,12 @@ def test_as_localstack_init_script_it_installs_then_patches(tmp_path, monkeypatc
             (installed / "node_modules" / "kinesis-local").mkdir(parents=True)
             (installed / "node_modules" / "kinesis-local" / "main.js").write_text(BUILD)
 
-    names = ("localstack", "localstack.services", "localstack.services.kinesis", "localstack.services.kinesis.packages")
+    names = (
+        "localstack",
+        "localstack.services",
+        "localstack.services.kinesis",
+        "localstack.services.kinesis.packages",
+    )
     for name in names:  # LocalStack itself is not in the project environment
         monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
     sys.modules[names[-1]].kinesismock_package = Package()
