@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BOOT_PYTHON ?= python3
 PY := .venv/bin/python
 
-.PHONY: help setup up deploy demo test test-unit bench status down build validate plan-aws clean query
+.PHONY: help setup up deploy demo test test-unit lint typecheck format bench status down build validate plan-aws clean query
 
 help:
 	@echo "make demo      set up, start LocalStack, apply infra/, run records through the chain"
@@ -12,6 +12,7 @@ help:
 	@echo "make down      stop LocalStack and every process it started"
 	@echo "make status    how LocalStack runs and what is deployed"
 	@echo "make query     list named queries; make query Q=anomalies_per_hour runs one on the local lake"
+	@echo "make lint      ruff (format check and lint) and mypy; make format fixes what ruff can"
 	@echo "make bench     run the benchmarks (B=\"handler queries\" for some); report in .state/bench/"
 	@echo "make validate  terraform fmt -check and validate, offline"
 	@echo "make plan-aws  terraform plan for AWS without an account (dummy credentials)"
@@ -33,6 +34,21 @@ test: setup
 
 test-unit: setup
 	@$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+# The checks CI runs before the tests (.ci/run); pre-commit runs the same ones on each commit.
+lint: setup
+	@$(PY) -m ruff format --check .
+	@$(PY) -m ruff check .
+	@$(MAKE) --no-print-directory typecheck
+
+typecheck: setup
+	@$(PY) -m mypy --strict pipeline
+	@$(PY) -m mypy pipeline producer petrostream services
+	@for function in lambda/*/; do MYPYPATH=. $(PY) -m mypy "$$function" || exit 1; done
+
+format: setup
+	@$(PY) -m ruff format .
+	@$(PY) -m ruff check --fix .
 
 bench: setup
 	@$(PY) -m bench $(B)

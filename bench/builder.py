@@ -67,7 +67,8 @@ def _child(mode: str, lake: Path) -> None:
             started = time.perf_counter()
             con = duckdb.connect()
             con.execute(
-                f"COPY (SELECT * FROM read_json({files!r}, format='newline_delimited')) TO '{scratch}/plain.parquet' (FORMAT parquet, COMPRESSION zstd)"
+                f"COPY (SELECT * FROM read_json({files!r}, format='newline_delimited')) "
+                f"TO '{scratch}/plain.parquet' (FORMAT parquet, COMPRESSION zstd)"
             )
             rows = con.execute(f"SELECT count(*) FROM '{scratch}/plain.parquet'").fetchone()[0]
         seconds = time.perf_counter() - started
@@ -142,14 +143,22 @@ def run(records: int = 1_000_000) -> BenchResult:
     ours, plain = _measure("builder", lake), _measure("plain", lake)
     measurements = [
         Measurement(
-            "builder throughput", ours["rows"] / ours["seconds"], "rows/s", target=TARGET_ROWS_PER_SECOND,
-            reference=plain["rows"] / plain["seconds"], reference_name="DuckDB NDJSON→Parquet copy",
+            "builder throughput",
+            ours["rows"] / ours["seconds"],
+            "rows/s",
+            target=TARGET_ROWS_PER_SECOND,
+            reference=plain["rows"] / plain["seconds"],
+            reference_name="DuckDB NDJSON→Parquet copy",
         ),
         Measurement(
-            "builder peak memory", ours["peak_mb"], "MB", higher_is_better=False,
-            reference=plain["peak_mb"], reference_name="DuckDB NDJSON→Parquet copy",
+            "builder peak memory",
+            ours["peak_mb"],
+            "MB",
+            higher_is_better=False,
+            reference=plain["peak_mb"],
+            reference_name="DuckDB NDJSON→Parquet copy",
         ),
-    ]  # fmt: skip
+    ]
     setup = {"raw rows": ours["rows"], "rows per raw object": ROWS_PER_OBJECT}
     profile = _measure("profile", lake)["profile"]
     return BenchResult("curated builder", setup, measurements, time.monotonic() - started, profile)

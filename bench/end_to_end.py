@@ -87,7 +87,7 @@ class Visibility:
                     table.column("event_time").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
                     / 1e6
                 )
-                self.seen.update(i for i, f in zip(ids, fresh) if f)
+                self.seen.update(i for i, f in zip(ids, fresh, strict=True) if f)
                 self.event_times.append(times[fresh])
                 self.visible_at.append(np.full(int(fresh.sum()), now))
                 self.last_change = now
@@ -106,8 +106,8 @@ def _quarantined(endpoint: str, bucket: str) -> int:
         try:
             return count(
                 con,
-                f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('quarantine')}**', format='newline_delimited', "
-                "columns={'reason': 'VARCHAR'})",
+                f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('quarantine')}**', "
+                "format='newline_delimited', columns={'reason': 'VARCHAR'})",
             )
         finally:
             con.close()
@@ -143,8 +143,12 @@ def _builds(endpoint: str, function: str) -> Builds:
     return builds_from_log(event["message"] for event in function_log_events(logs, function))
 
 
-def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = PROCESSOR_BATCH_SIZE,
-        builder_window: int | None = None) -> BenchResult:  # fmt: skip
+def run(
+    records: int = 1_000_000,
+    rate: float = TARGET_RATE,
+    batch_size: int = PROCESSOR_BATCH_SIZE,
+    builder_window: int | None = None,
+) -> BenchResult:
     """builder_window: the builder's batching window in seconds (infra/'s default when None)."""
     started_run = time.monotonic()
     state = ROOT / "state-e2e"
@@ -167,7 +171,7 @@ def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = P
         while not stop.is_set():
             try:
                 visibility.poll(s3, bucket)
-            except Exception as error:  # noqa: BLE001 - a slow listing is retried on the next look
+            except Exception as error:
                 print(f"end to end: curated poll failed ({error}); looking again", flush=True)
             cpu.sample()
             stop.wait(POLL_SECONDS)
@@ -205,20 +209,44 @@ def run(records: int = 1_000_000, rate: float = TARGET_RATE, batch_size: int = P
     finally:
         stop.set()
         up.stack.stop()
-    result = _result(records, rate, batch_size, visibility, start_wall, last_put, speed, event_seconds[0], quarantined, lag,
-                     time.monotonic() - started_run)  # fmt: skip
+    result = _result(
+        records,
+        rate,
+        batch_size,
+        visibility,
+        start_wall,
+        last_put,
+        speed,
+        event_seconds[0],
+        quarantined,
+        lag,
+        time.monotonic() - started_run,
+    )
     result.setup["builder_batching_window_seconds"] = (
         builder_window if builder_window is not None else "infra default"
     )
-    result.profile = cpu.shares() + [
-        f"curated builder: {builds.builds:,} builds, {builds.seconds:,.0f} s building; they wrote {builds.rows:,} curated rows, "
-        f"{builds.rows / max(records, 1):.1f} per record (a build rewrites the whole (date, hour) partitions it touches)"
+    result.profile = [
+        *cpu.shares(),
+        f"curated builder: {builds.builds:,} builds, {builds.seconds:,.0f} s building; "
+        f"they wrote {builds.rows:,} curated rows, {builds.rows / max(records, 1):.1f} per record "
+        "(a build rewrites the whole (date, hour) partitions it touches)",
     ]
     return result
 
 
-def _result(records: int, rate: float, batch_size: int, visibility: Visibility, start_wall: float, last_put: float, speed: float,
-            first_event: float, quarantined: int, lag: list[float], seconds: float) -> BenchResult:  # fmt: skip
+def _result(
+    records: int,
+    rate: float,
+    batch_size: int,
+    visibility: Visibility,
+    start_wall: float,
+    last_put: float,
+    speed: float,
+    first_event: float,
+    quarantined: int,
+    lag: list[float],
+    seconds: float,
+) -> BenchResult:
     visible = np.concatenate(visibility.visible_at) if visibility.visible_at else np.array([])
     mapped = (
         start_wall + (np.concatenate(visibility.event_times) - first_event) / speed
@@ -235,8 +263,10 @@ def _result(records: int, rate: float, batch_size: int, visibility: Visibility, 
     notes = [
         f"offered {offered:,.0f} records/s for {last_put - start_wall:,.0f} s (asked for {rate:,.0f}); "
         f"the producer was at most {max(lag, default=0):.1f} s behind its schedule",
-        f"{curated:,} of {records:,} records reached curated, {quarantined:,} are in quarantine, {lost:,} are neither",
-        f"latency p50 {p50:.1f} s, p95 {p95:.1f} s, p99 {p99:.1f} s, max {latency.max() if curated else float('nan'):.1f} s "
+        f"{curated:,} of {records:,} records reached curated, {quarantined:,} are in quarantine, "
+        f"{lost:,} are neither",
+        f"latency p50 {p50:.1f} s, p95 {p95:.1f} s, p99 {p99:.1f} s, "
+        f"max {latency.max() if curated else float('nan'):.1f} s "
         f"(visibility polled every {POLL_SECONDS:.0f} s)",
     ]
     measurements = [
@@ -259,6 +289,12 @@ def _result(records: int, rate: float, batch_size: int, visibility: Visibility, 
             target=0,
         ),
     ]
-    setup = {"records": records, "wells": WELLS, "offered_rate": rate, "mode": "host", "poll_seconds": POLL_SECONDS,
-             "processor_batch_size": batch_size}  # fmt: skip
+    setup = {
+        "records": records,
+        "wells": WELLS,
+        "offered_rate": rate,
+        "mode": "host",
+        "poll_seconds": POLL_SECONDS,
+        "processor_batch_size": batch_size,
+    }
     return BenchResult("end to end", setup, measurements, seconds)

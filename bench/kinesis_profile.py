@@ -68,7 +68,8 @@ def _frames(profile: dict, source_map: Path) -> tuple[collections.Counter, float
     index = sourcemap.load(source_map.open())
     nodes = {node["id"]: node for node in profile["nodes"]}
     spent: collections.Counter = collections.Counter()
-    for sample, delta in zip(profile["samples"], profile["timeDeltas"]):
+    # a V8 CPU profile has exactly one time delta per sample
+    for sample, delta in zip(profile["samples"], profile["timeDeltas"], strict=True):
         frame = nodes[sample]["callFrame"]
         label = frame["functionName"] or "(anonymous)"
         if frame["url"].endswith("main.js") and frame["lineNumber"] >= 0:
@@ -88,11 +89,21 @@ def profile(calls: int = CALLS) -> list[str]:
     main_js = _main_js(Settings.from_env())
     port = free_port()
     with tempfile.TemporaryDirectory() as out:
-        env = {**os.environ, "KINESIS_MOCK_PLAIN_PORT": str(port), "KINESIS_MOCK_TLS_PORT": str(free_port()),
-               "KINESIS_MOCK_CERT_PATH": str(main_js.with_name("server.json")), "AWS_ACCOUNT_ID": "000000000000",
-               "LOG_LEVEL": "WARN", "CREATE_STREAM_DURATION": "0ms"}  # fmt: skip
-        process = subprocess.Popen(["node", "--cpu-prof", f"--cpu-prof-dir={out}", str(main_js)], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        env = {
+            **os.environ,
+            "KINESIS_MOCK_PLAIN_PORT": str(port),
+            "KINESIS_MOCK_TLS_PORT": str(free_port()),
+            "KINESIS_MOCK_CERT_PATH": str(main_js.with_name("server.json")),
+            "AWS_ACCOUNT_ID": "000000000000",
+            "LOG_LEVEL": "WARN",
+            "CREATE_STREAM_DURATION": "0ms",
+        }
+        process = subprocess.Popen(
+            ["node", "--cpu-prof", f"--cpu-prof-dir={out}", str(main_js)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             seconds = _put_calls(f"http://127.0.0.1:{port}", calls)
         finally:
@@ -109,8 +120,10 @@ def profile(calls: int = CALLS) -> list[str]:
     hashing = sum(v for k, v in spent.items() if any(h in k for h in HASHING))
     lines = [
         f"kinesis-mock alone, 1 shard, {calls} PutRecords calls of 500 records: "
-        f"{seconds[0]:.2f} s for the first, {seconds[-1]:.2f} s for the last ({500 * (calls - 1):,} records already stored)",
-        f"{hashing / busy:.0%} of its busy CPU time is spent hashing values (MurmurHash3, hashCode; 80% without kinesis_mock_patch)",
+        f"{seconds[0]:.2f} s for the first, {seconds[-1]:.2f} s for the last "
+        f"({500 * (calls - 1):,} records already stored)",
+        f"{hashing / busy:.0%} of its busy CPU time is spent hashing values "
+        "(MurmurHash3, hashCode; 80% without kinesis_mock_patch)",
         "top frames by self time (share of busy time):",
     ]
     top = [(k, v) for k, v in spent.most_common() if k not in ("(idle)", "(program)")][:8]

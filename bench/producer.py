@@ -64,8 +64,12 @@ def run(records: int = 20_000) -> BenchResult:
     finally:
         host.stop()
     measurement = Measurement(
-        "producer throughput", ours, "records/s", reference=raw, reference_name="plain boto3 PutRecords loop",
+        "producer throughput",
+        ours,
+        "records/s",
+        reference=raw,
+        reference_name="plain boto3 PutRecords loop",
         target_ratio=TARGET_RATIO,
-    )  # fmt: skip
+    )
     setup = {"records": records, "shards": SHARDS, "LocalStack": "host mode"}
     return BenchResult("producer", setup, [measurement], time.monotonic() - started, profile=profile())

@@ -56,7 +56,8 @@ def ndjson_connection(lake: Path) -> Any:
     con = _connect()
     raw = raw_relation([f"{lake}/{layout.prefix('raw')}**"])
     con.execute(
-        f"CREATE VIEW curated_readings AS SELECT *, strftime(event_time, '%Y-%m-%d') AS date, hour(event_time) AS hour FROM {raw}"
+        "CREATE VIEW curated_readings AS SELECT *, strftime(event_time, '%Y-%m-%d') AS date, "
+        f"hour(event_time) AS hour FROM {raw}"
     )
     con.execute(f"CREATE VIEW gold_well_hourly AS {gold_well_hourly_sql('curated_readings')}")
     return con
@@ -87,14 +88,29 @@ def run(records: int = 1_000_000) -> BenchResult:
     for name in names():
         (p_time, p_bytes), (n_time, n_bytes) = measure(parquet, name), measure(ndjson, name)
         measurements += [
-            Measurement(f"{name}: NDJSON/Parquet bytes read", n_bytes / max(p_bytes, 1), "×", target=TARGET_BYTES_RATIO,
-                        notes=[f"Parquet {p_bytes / 1e6:.1f} MB, NDJSON {n_bytes / 1e6:.1f} MB"]),
-            Measurement(f"{name}: time", p_time * 1000, "ms", higher_is_better=False, reference=n_time * 1000, reference_name="on NDJSON"),
-        ]  # fmt: skip
+            Measurement(
+                f"{name}: NDJSON/Parquet bytes read",
+                n_bytes / max(p_bytes, 1),
+                "×",
+                target=TARGET_BYTES_RATIO,
+                notes=[f"Parquet {p_bytes / 1e6:.1f} MB, NDJSON {n_bytes / 1e6:.1f} MB"],
+            ),
+            Measurement(
+                f"{name}: time",
+                p_time * 1000,
+                "ms",
+                higher_is_better=False,
+                reference=n_time * 1000,
+                reference_name="on NDJSON",
+            ),
+        ]
     date, hour = parquet.execute(
         "SELECT date, hour FROM curated_readings GROUP BY ALL ORDER BY ALL LIMIT 1"
     ).fetchone()
-    one_hour = f"SELECT well_id, avg(p_pdg), count_if(anomaly_flag) FROM curated_readings WHERE date = '{date}' AND hour = {hour} GROUP BY well_id"
+    one_hour = (
+        "SELECT well_id, avg(p_pdg), count_if(anomaly_flag) FROM curated_readings "
+        f"WHERE date = '{date}' AND hour = {hour} GROUP BY well_id"
+    )
     everything = "SELECT well_id, avg(p_pdg), count_if(anomaly_flag) FROM curated_readings GROUP BY well_id"
     (pruned_time, pruned_bytes), (full_time, full_bytes) = (
         measure(parquet, one_hour),
@@ -102,10 +118,19 @@ def run(records: int = 1_000_000) -> BenchResult:
     )
     hours = parquet.execute("SELECT count(DISTINCT (date, hour)) FROM curated_readings").fetchone()[0]
     measurements.append(
-        Measurement("partition pruning: bytes read for one hour", pruned_bytes / 1e6, "MB", higher_is_better=False,
-                    reference=full_bytes / 1e6, reference_name="all hours",
-                    notes=[f"one (date, hour) of {hours}: {pruned_time * 1000:.1f} ms against {full_time * 1000:.1f} ms for all"])
-    )  # fmt: skip
+        Measurement(
+            "partition pruning: bytes read for one hour",
+            pruned_bytes / 1e6,
+            "MB",
+            higher_is_better=False,
+            reference=full_bytes / 1e6,
+            reference_name="all hours",
+            notes=[
+                f"one (date, hour) of {hours}: {pruned_time * 1000:.1f} ms "
+                f"against {full_time * 1000:.1f} ms for all"
+            ],
+        )
+    )
     setup = {
         "curated rows": parquet.execute("SELECT count(*) FROM curated_readings").fetchone()[0],
         "partitions": hours,

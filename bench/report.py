@@ -102,7 +102,8 @@ def to_markdown(results: list[BenchResult]) -> str:
             met = {None: "", True: "yes", False: "**no**"}[m.met]
             ratio = f"{m.ratio:.2f}×" if m.ratio is not None else ""
             lines.append(
-                f"| {r.benchmark} | {m.name} | {_figure(m.value)} {m.unit} | {reference} | {ratio} | {target} | {met} |"
+                f"| {r.benchmark} | {m.name} | {_figure(m.value)} {m.unit} | {reference} | {ratio} "
+                f"| {target} | {met} |"
             )
     for r in results:
         lines += [

@@ -24,9 +24,15 @@ def run(records: int | None = None) -> BenchResult:
     started = up(settings)
     started.stack.stop()
     measurement = Measurement(
-        "cold make up: healthy and applied", started.applied_seconds, "s", higher_is_better=False,
-        notes=[f"LocalStack answered healthy after {started.healthy_seconds:.1f} s; the rest is building the zips and applying infra/"],
-    )  # fmt: skip
+        "cold make up: healthy and applied",
+        started.applied_seconds,
+        "s",
+        higher_is_better=False,
+        notes=[
+            f"LocalStack answered healthy after {started.healthy_seconds:.1f} s; "
+            "the rest is building the zips and applying infra/"
+        ],
+    )
     return BenchResult(
         "cold make up", {"mode": "host", "state": "empty"}, [measurement], started.applied_seconds
     )

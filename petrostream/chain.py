@@ -50,10 +50,19 @@ def lake_counts(
         try:
             con.execute("CREATE TEMP TABLE wanted (event_id VARCHAR)")
             con.execute("INSERT INTO wanted SELECT unnest(?::VARCHAR[])", [event_ids])
-            raw = count(con, f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('raw')}**', format='newline_delimited', "
-                             f"columns={{'run_id': 'VARCHAR'}}) WHERE run_id = ?", [run_id])  # fmt: skip
-            curated = count(con, f"SELECT count(DISTINCT event_id) FROM read_parquet('s3://{bucket}/{layout.prefix('curated')}**/*.parquet') "
-                                 "WHERE event_id IN (SELECT event_id FROM wanted)")  # fmt: skip
+            raw = count(
+                con,
+                f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('raw')}**', "
+                "format='newline_delimited', "
+                f"columns={{'run_id': 'VARCHAR'}}) WHERE run_id = ?",
+                [run_id],
+            )
+            curated = count(
+                con,
+                "SELECT count(DISTINCT event_id) FROM "
+                f"read_parquet('s3://{bucket}/{layout.prefix('curated')}**/*.parquet') "
+                "WHERE event_id IN (SELECT event_id FROM wanted)",
+            )
         finally:
             con.close()
         return raw, curated

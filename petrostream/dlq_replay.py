@@ -103,7 +103,8 @@ def replay_dead_letters(
             records = batch_records(kinesis, info)
             if not records:
                 summary.failed.append(
-                    f"{message['MessageId']}: records {info['startSequenceNumber']}.. are gone from the stream (retention)"
+                    f"{message['MessageId']}: records {info['startSequenceNumber']}.. are gone from the "
+                    "stream (retention)"
                 )
                 continue
             response = lambda_.invoke(

@@ -27,9 +27,13 @@ def pressure_with_anomalies(con: Any, source_file: str | None = None):
     """One instance (one 3W file): P-TPT and P-PDG against time, flagged readings in red, the
     labelled event shaded."""
     well_id, source_file = (
-        instructive_instance(con) if source_file is None
-        else con.execute("SELECT any_value(well_id), ? FROM curated_readings WHERE source_file = ?", [source_file, source_file]).fetchone()
-    )  # fmt: skip
+        instructive_instance(con)
+        if source_file is None
+        else con.execute(
+            "SELECT any_value(well_id), ? FROM curated_readings WHERE source_file = ?",
+            [source_file, source_file],
+        ).fetchone()
+    )
     frame = con.execute(
         "SELECT event_time, p_tpt, p_pdg, anomaly_flag, label, event_class FROM curated_readings "
         "WHERE source_file = ? ORDER BY event_time",
@@ -50,7 +54,8 @@ def pressure_with_anomalies(con: Any, source_file: str | None = None):
             label="labelled event",
         )
     ax.set_title(
-        f"{well_id}, {source_file} (class {int(frame['event_class'].iloc[0])}): pressure and flagged anomalies"
+        f"{well_id}, {source_file} (class {int(frame['event_class'].iloc[0])}): pressure and flagged "
+        "anomalies"
     )
     ax.set_ylabel("bar")
     ax.legend(loc="best", fontsize=8)
@@ -70,7 +75,8 @@ def anomaly_trend(con: Any):
 
 def anomalies_by_event_type(con: Any):
     frame = con.execute(
-        "SELECT event_class, coalesce(anomaly_type, 'none') AS anomaly_type, count(*) AS n FROM curated_readings "
+        "SELECT event_class, coalesce(anomaly_type, 'none') AS anomaly_type, count(*) AS n FROM "
+        "curated_readings "
         "WHERE anomaly_flag GROUP BY ALL ORDER BY ALL"
     ).df()
     pivot = frame.pivot(index="event_class", columns="anomaly_type", values="n").fillna(0)
@@ -88,9 +94,13 @@ def detection_quality(con: Any):
     fig, ax = plt.subplots(figsize=(8, 3.5))
     width = 0.2
     for offset, (name, values) in enumerate(
-        [("recall", [r.recall for r in rows]), ("precision", [r.precision for r in rows]),
-         ("baseline recall", [r.baseline_recall for r in rows]), ("baseline precision", [r.baseline_precision for r in rows])]
-    ):  # fmt: skip
+        [
+            ("recall", [r.recall for r in rows]),
+            ("precision", [r.precision for r in rows]),
+            ("baseline recall", [r.baseline_recall for r in rows]),
+            ("baseline precision", [r.baseline_precision for r in rows]),
+        ]
+    ):
         ax.bar(
             [i + (offset - 1.5) * width for i in range(len(rows))],
             [v or 0 for v in values],

@@ -8,7 +8,9 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
-def chunks(items: Iterable[T], max_items: int, max_bytes: int, size: Callable[[T], int]) -> Iterator[list[T]]:
+def chunks[T](
+    items: Iterable[T], max_items: int, max_bytes: int, size: Callable[[T], int]
+) -> Iterator[list[T]]:
     """Consecutive groups of at most max_items whose sizes add up to at most max_bytes.
 
     An item bigger than max_bytes on its own gets a group of its own: rejecting it is the

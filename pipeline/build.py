@@ -50,8 +50,10 @@ class CuratedBuild:
         """Load new raw rows; returns the partitions they touch (sorted)."""
         with duck.errors():
             self.con.execute(
-                "CREATE OR REPLACE TEMP TABLE incoming AS SELECT *, strftime(event_time, '%Y-%m-%d') AS date, "
-                f"CAST(hour(event_time) AS INTEGER) AS hour FROM {raw_relation(raw_files)} WHERE event_id IS NOT NULL"
+                "CREATE OR REPLACE TEMP TABLE incoming AS SELECT *, strftime(event_time, '%Y-%m-%d') AS "
+                "date, "
+                f"CAST(hour(event_time) AS INTEGER) AS hour FROM {raw_relation(raw_files)} WHERE "
+                "event_id IS NOT NULL"
             )
         return [
             (str(d), int(str(h)))

@@ -70,7 +70,8 @@ def curated_sql(source: str) -> str:
         scored += [
             f"CASE WHEN {ready} THEN abs({n} - {n}__mean) / {sd} END AS {n}__z",
             f"{sd} AS {n}__sd",
-            f"CASE WHEN {ready} THEN abs({n} - {n}__lag) / greatest(abs({n}__mean), {_floor(s)}) END AS {n}__rate",
+            f"CASE WHEN {ready} THEN abs({n} - {n}__lag) / greatest(abs({n}__mean), {_floor(s)}) END AS "
+            f"{n}__rate",
             f"({n}__fn >= {frozen} AND {n}__fmax = {n}__fmin) AS {n}__frozen",
         ]
         fired.append(
@@ -78,11 +79,14 @@ def curated_sql(source: str) -> str:
             f"({by_well} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS {n}__last_fire"
         )
         starts.append(
-            f"({n}__z > {zthr} AND ({n}__last_fire IS NULL OR event_time - {n}__last_fire > INTERVAL {gap} SECOND)) AS {n}__start"
+            f"({n}__z > {zthr} AND ({n}__last_fire IS NULL OR event_time - {n}__last_fire > INTERVAL "
+            f"{gap} SECOND)) AS {n}__start"
         )
         held += [
-            f"last_value(CASE WHEN {n}__start THEN {n}__mean END IGNORE NULLS) OVER ({by_well} ROWS UNBOUNDED PRECEDING) AS {n}__bmean",
-            f"last_value(CASE WHEN {n}__start THEN {n}__sd END IGNORE NULLS) OVER ({by_well} ROWS UNBOUNDED PRECEDING) AS {n}__bsd",
+            f"last_value(CASE WHEN {n}__start THEN {n}__mean END IGNORE NULLS) OVER ({by_well} ROWS "
+            f"UNBOUNDED PRECEDING) AS {n}__bmean",
+            f"last_value(CASE WHEN {n}__start THEN {n}__sd END IGNORE NULLS) OVER ({by_well} ROWS "
+            f"UNBOUNDED PRECEDING) AS {n}__bsd",
         ]
 
     zscore = (
@@ -97,13 +101,14 @@ def curated_sql(source: str) -> str:
     notes = [f"CASE WHEN {f.name} IS NULL THEN 'missing:{f.name}' END" for f in schema.sensors()]
     notes += [f"CASE WHEN {s.name}__frozen THEN 'frozen:{s.name}' END" for s in monitored]
     record_columns = [f.name for f in schema.fields("record")]
-    keep = ", ".join(record_columns + ["ingested_at", "sequence_number"])
+    keep = ", ".join([*record_columns, "ingested_at", "sequence_number"])
 
     return f"""
 WITH base AS (
   SELECT {keep}, date, hour, {", ".join(stats)}
   FROM {source}
-  WINDOW hist AS ({by_well} RANGE BETWEEN INTERVAL {window + lag} SECOND PRECEDING AND INTERVAL {lag} SECOND PRECEDING),
+  WINDOW hist AS ({by_well} RANGE BETWEEN INTERVAL {window + lag} SECOND PRECEDING
+                                  AND INTERVAL {lag} SECOND PRECEDING),
          rate AS ({by_well} RANGE BETWEEN INTERVAL {rate_window} SECOND PRECEDING AND CURRENT ROW),
          frozen AS ({by_well} RANGE BETWEEN INTERVAL {frozen - 1} SECOND PRECEDING AND CURRENT ROW)
 ), scored AS (

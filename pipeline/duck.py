@@ -63,7 +63,7 @@ class S3Access:
 
 
 def httpfs_path() -> Path:
-    import duckdb_extension_httpfs  # type: ignore[import-untyped]
+    import duckdb_extension_httpfs
 
     package = Path(duckdb_extension_httpfs.__file__).parent
     path = package / "extensions" / f"v{duckdb.__version__}" / "httpfs.duckdb_extension"
@@ -115,7 +115,7 @@ def count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | N
     return int(row[0])
 
 
-def read_settled(read: Callable[[], T], attempts: int = 5, pause: float = 0.5) -> T:
+def read_settled[T](read: Callable[[], T], attempts: int = 5, pause: float = 0.5) -> T:
     """Run a read of the lake, again if a partition was replaced while DuckDB read it.
 
     The curated builder overwrites partition objects in place. A query that listed a file before

@@ -92,9 +92,11 @@ def overall(rows: list[ClassQuality]) -> dict[str, float | None]:
     positives = sum(r.positives for r in rows)
     tp, fp, b_tp, b_fp = (sum(getattr(r, name) for r in rows) for name in ("tp", "fp", "b_tp", "b_fp"))
     return {
-        "precision": _ratio(tp, tp + fp), "recall": _ratio(tp, positives),
-        "baseline_precision": _ratio(b_tp, b_tp + b_fp), "baseline_recall": _ratio(b_tp, positives),
-    }  # fmt: skip
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, positives),
+        "baseline_precision": _ratio(b_tp, b_tp + b_fp),
+        "baseline_recall": _ratio(b_tp, positives),
+    }
 
 
 def markdown(rows: list[ClassQuality]) -> str:
@@ -102,12 +104,15 @@ def markdown(rows: list[ClassQuality]) -> str:
         return "-" if value is None else f"{100 * value:.1f}%"
 
     lines = [
-        "| class | readings | event readings | precision | recall | false positives | baseline precision | baseline recall | baseline false positives |",
+        "| class | readings | event readings | precision | recall | false positives | baseline "
+        "precision | baseline recall | baseline false positives |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         lines.append(
-            f"| {r.event_class} | {r.readings} | {r.positives} | {pct(r.precision)} | {pct(r.recall)} | {pct(r.false_positive_rate)} "
-            f"| {pct(r.baseline_precision)} | {pct(r.baseline_recall)} | {pct(r.baseline_false_positive_rate)} |"
+            f"| {r.event_class} | {r.readings} | {r.positives} | {pct(r.precision)} | {pct(r.recall)} | "
+            f"{pct(r.false_positive_rate)} "
+            f"| {pct(r.baseline_precision)} | {pct(r.baseline_recall)} | "
+            f"{pct(r.baseline_false_positive_rate)} |"
         )
     return "\n".join(lines)

@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 LAKE_FILE = Path(__file__).with_name("lake.json")
 
 
 @cache
-def _document() -> dict:
-    return json.loads(LAKE_FILE.read_text())
+def _document() -> dict[str, Any]:
+    return cast(dict[str, Any], json.loads(LAKE_FILE.read_text()))
 
 
 def zones() -> dict[str, str]:
-    return _document()["zones"]
+    return cast(dict[str, str], _document()["zones"])
 
 
 def prefix(zone: str) -> str:

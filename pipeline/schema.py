@@ -8,12 +8,13 @@ pyarrow is imported lazily: the stream processor's zip does not ship it.
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 SCHEMA_FILE = Path(__file__).with_name("schema.json")
 
@@ -27,7 +28,6 @@ _DUCKDB = {
     "int": "INTEGER",
     "bool": "BOOLEAN",
 }
-_GLUE = {"string": "string", "timestamp": "timestamp", "double": "double", "int": "int", "bool": "boolean"}
 _PYTHON: dict[str, type] = {"string": str, "timestamp": datetime, "double": float, "int": int, "bool": bool}
 
 
@@ -54,17 +54,13 @@ class Field:
         return _DUCKDB[self.type]
 
     @property
-    def glue_type(self) -> str:
-        return _GLUE[self.type]
-
-    @property
-    def python_type(self) -> type:
+    def python_type(self) -> builtins.type:
         return _PYTHON[self.type]
 
 
 @cache
 def document() -> dict[str, Any]:
-    return json.loads(SCHEMA_FILE.read_text())
+    return cast(dict[str, Any], json.loads(SCHEMA_FILE.read_text()))
 
 
 @cache
@@ -102,11 +98,11 @@ def curated_fields() -> tuple[Field, ...]:
 
 
 def envelope() -> dict[str, dict[str, float]]:
-    return document()["envelope"]["rules"]
+    return cast(dict[str, dict[str, float]], document()["envelope"]["rules"])
 
 
 def detection() -> dict[str, Any]:
-    return document()["detection"]
+    return cast(dict[str, Any], document()["detection"])
 
 
 def duckdb_columns(columns: tuple[Field, ...]) -> dict[str, str]:
@@ -114,7 +110,7 @@ def duckdb_columns(columns: tuple[Field, ...]) -> dict[str, str]:
     return {f.name: f.duckdb_type for f in columns}
 
 
-def arrow_schema(columns: tuple[Field, ...] | None = None):
+def arrow_schema(columns: tuple[Field, ...] | None = None) -> Any:
     """The pyarrow schema of a set of fields (curated columns by default)."""
     import pyarrow as pa
 

@@ -59,7 +59,7 @@ def record_model() -> type[BaseModel]:
     definitions: dict[str, Any] = {
         f.name: (_annotation(f), ... if f.required else None) for f in schema.fields("record")
     }
-    model = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         "Reading",
         __config__=ConfigDict(extra="forbid", frozen=True),
         **definitions,

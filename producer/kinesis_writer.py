@@ -75,7 +75,7 @@ def put_records(
             if response.get("FailedRecordCount", 0) == 0:
                 pending = []
                 break
-            pending = [e for e, r in zip(pending, response["Records"]) if "ErrorCode" in r]
+            pending = [e for e, r in zip(pending, response["Records"], strict=True) if "ErrorCode" in r]
             summary.retried_entries += len(pending)
             time.sleep(min(base_delay * 2**attempt, 2.0))
         summary.failed += pending

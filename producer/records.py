@@ -39,7 +39,7 @@ def to_records(file: ThreeWFile, run_id: str | None, source_file: str) -> list[d
     iso = times.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, 23) + "Z"
     sensor_columns = {s.name: frame[s.name].to_numpy(dtype=float) for s in schema.sensors()}
     records = []
-    for i, (moment, text) in enumerate(zip(times, iso)):
+    for i, (moment, text) in enumerate(zip(times, iso, strict=True)):
         record: dict[str, Any] = {
             "event_id": event_id(file.well_id, moment),
             "event_time": text,

@@ -20,9 +20,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline import schema
+
 CLASSES = range(10)
 NO_TRANSIENT = {3, 4}  # 3W has no transient label for severe slugging and flow instability
-SENSORS = ["P-PDG", "P-TPT", "T-TPT", "P-MON-CKP", "T-JUS-CKP", "P-JUS-CKGL", "T-JUS-CKGL", "QGL"]
+SENSORS = [str(f.source) for f in schema.sensors()]  # the 3W columns, in the schema's order
 # Further 3W 2.0 columns, written empty as in many real files; the reader knows and skips them.
 OTHER_COLUMNS = ["ABER-CKGL", "ABER-CKP", "ESTADO-DHSV", "P-JUS-CKP", "T-MON-CKP"]
 
@@ -140,6 +142,11 @@ def _instance(
     return Instance(well_id, event_class, start, frame)
 
 
+def _column(frame: pd.DataFrame, name: str) -> int:
+    """Position of a column, for iloc (which takes positions only)."""
+    return list(frame.columns).index(name)
+
+
 def _add_quirks(instances: list[Instance], rng: np.random.Generator) -> None:
     """Frozen values, missing labels and NaN gaps, at seeded places."""
     for index, instance in enumerate(instances):
@@ -148,14 +155,14 @@ def _add_quirks(instances: list[Instance], rng: np.random.Generator) -> None:
         for _ in range(2):  # short NaN gaps in random sensors
             sensor = SENSORS[int(rng.integers(0, 6))]
             at = int(rng.integers(60, n - 30))
-            frame.iloc[at : at + int(rng.integers(3, 15)), frame.columns.get_loc(sensor)] = np.nan
+            frame.iloc[at : at + int(rng.integers(3, 15)), _column(frame, sensor)] = np.nan
         if index % 5 == 1:  # a stretch without labels
             at = int(rng.integers(60, n - 60))
-            frame.iloc[at : at + 30, frame.columns.get_loc("class")] = np.nan
+            frame.iloc[at : at + 30, _column(frame, "class")] = np.nan
         if index % 7 == 3:  # a sensor frozen at its last value for six minutes
             at = int(rng.integers(60, n - 420))
-            column = frame.columns.get_loc("P-PDG")
-            frame.iloc[at : at + 360, column] = frame.iloc[at, column]
+            column = _column(frame, "P-PDG")
+            frame.iloc[at : at + 360, column] = frame["P-PDG"].to_numpy()[at]
 
 
 def generate(spec: SyntheticSpec = SyntheticSpec()) -> list[Instance]:

@@ -20,10 +20,28 @@ from pipeline import schema
 
 # 3W 2.0 columns the lake does not carry: known, so skipped without a warning.
 OTHER_3W_COLUMNS = {
-    "ABER-CKGL", "ABER-CKP", "ESTADO-DHSV", "ESTADO-M1", "ESTADO-M2", "ESTADO-PXO", "ESTADO-SDV-GL",
-    "ESTADO-SDV-P", "ESTADO-W1", "ESTADO-W2", "ESTADO-XO", "P-ANULAR", "P-JUS-BS", "P-JUS-CKP",
-    "P-MON-CKGL", "P-MON-SDV-P", "PT-P", "QBS", "T-MON-CKP", "T-PDG", "state",
-}  # fmt: skip
+    "ABER-CKGL",
+    "ABER-CKP",
+    "ESTADO-DHSV",
+    "ESTADO-M1",
+    "ESTADO-M2",
+    "ESTADO-PXO",
+    "ESTADO-SDV-GL",
+    "ESTADO-SDV-P",
+    "ESTADO-W1",
+    "ESTADO-W2",
+    "ESTADO-XO",
+    "P-ANULAR",
+    "P-JUS-BS",
+    "P-JUS-CKP",
+    "P-MON-CKGL",
+    "P-MON-SDV-P",
+    "PT-P",
+    "QBS",
+    "T-MON-CKP",
+    "T-PDG",
+    "state",
+}
 WELL_PATTERN = re.compile(r"^(WELL-\d+|SIMULATED_\d+|DRAWN_\d+)_")
 # Medians that betray a unit other than the dataset's (Pa, degrees C).
 PRESSURE_BELOW_PA = 1e4  # a well pressure under 0.1 bar: probably bar, kgf/cm2 or MPa
@@ -117,11 +135,13 @@ def _unit_warnings(path: Path, frame: pd.DataFrame) -> list[str]:
             continue
         if sensor.kind == "pressure" and 0 < median < PRESSURE_BELOW_PA:
             warnings.append(
-                f"{path}: column {sensor.source!r}: median {median:g} looks like bar or MPa, the dataset uses Pa"
+                f"{path}: column {sensor.source!r}: median {median:g} looks like bar or MPa, the dataset "
+                "uses Pa"
             )
         if sensor.kind == "temperature" and median > TEMPERATURE_ABOVE_C:
             warnings.append(
-                f"{path}: column {sensor.source!r}: median {median:g} looks like kelvin, the dataset uses degrees C"
+                f"{path}: column {sensor.source!r}: median {median:g} looks like kelvin, the dataset "
+                "uses degrees C"
             )
     return warnings
 
@@ -144,7 +164,7 @@ def read_file(path: Path) -> ThreeWFile:
         warnings.append(f"{path}: column 'class' is missing: readings are replayed without labels")
     frame["label"] = label if label is not None else np.nan
     for sensor in schema.sensors():
-        if sensor.source in raw.columns:
+        if sensor.source is not None and sensor.source in raw.columns:
             frame[sensor.name] = _numeric(path, raw, sensor.source).reset_index(drop=True)
         else:
             warnings.append(f"{path}: column {sensor.source!r} is missing: read as empty")

@@ -51,11 +51,16 @@ def plan_aws(settings: Settings) -> None:
         os.environ.pop(name, None)
     _terraform(
         settings,
-        "plan", "-input=false", "-refresh=false", "-lock=false",
-        "-var", "plan_without_credentials=true",
-        "-var", f"lambda_artifacts_dir={(settings.build_dir / 'lambda').resolve()}",
+        "plan",
+        "-input=false",
+        "-refresh=false",
+        "-lock=false",
+        "-var",
+        "plan_without_credentials=true",
+        "-var",
+        f"lambda_artifacts_dir={(settings.build_dir / 'lambda').resolve()}",
         env=dummy,
-    )  # fmt: skip
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -57,10 +57,23 @@ def _install_dependencies(requirements: list[str], cache_root: Path) -> Path | N
         return target
     shutil.rmtree(target, ignore_errors=True)
     command = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-        "--target", str(target), *[arg for p in PLATFORMS for arg in ("--platform", p)], "--python-version", PYTHON_VERSION,
-        "--implementation", "cp", "--only-binary=:all:", "--no-compile", *requirements,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--target",
+        str(target),
+        *[arg for p in PLATFORMS for arg in ("--platform", p)],
+        "--python-version",
+        PYTHON_VERSION,
+        "--implementation",
+        "cp",
+        "--only-binary=:all:",
+        "--no-compile",
+        *requirements,
+    ]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise PetroStreamError(

@@ -9,7 +9,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 
-def client(service: str, endpoint: str, region: str) -> Any:
+def client(service: str, endpoint: str | None, region: str) -> Any:
+    """A client of LocalStack at ``endpoint``, or of AWS itself when it is None."""
     return boto3.client(
         service,
         endpoint_url=endpoint,

@@ -62,6 +62,12 @@ class StackOutputs:
 
     def describe(self) -> str:
         """The outputs a person needs to find the deployment, one per line."""
-        keys = ("lake_bucket", "stream_name", "delivery_stream_name", "stream_processor_function_name",
-                "curated_builder_function_name", "dead_letter_queue_url")  # fmt: skip
+        keys = (
+            "lake_bucket",
+            "stream_name",
+            "delivery_stream_name",
+            "stream_processor_function_name",
+            "curated_builder_function_name",
+            "dead_letter_queue_url",
+        )
         return "\n".join(f"  {key:32} {getattr(self, key)}" for key in keys)

@@ -27,13 +27,13 @@ MODES: tuple[Mode, ...] = ("auto", "docker", "host", "external")
 
 # name -> what it sets (the README's and `petrostream --help`'s list of variables).
 VARIABLES: dict[str, str] = {
-    "PETROSTREAM_LOCALSTACK": "auto (default: Docker if an engine answers, else host) | docker | host | external",
+    "PETROSTREAM_LOCALSTACK": "auto (Docker if an engine answers, else host), docker, host or external",
     "LOCALSTACK_ENDPOINT": "URL of an already-running LocalStack; implies mode external",
     "LOCALSTACK_PORT": "gateway port for docker and host modes (default 4566)",
     "LOCALSTACK_HEALTH_TIMEOUT": "seconds to wait for LocalStack to become healthy (default 120)",
     "PERSISTENCE": "1 keeps host-mode LocalStack's Kinesis streams across restarts (default 0)",
     "PETROSTREAM_STATE_DIR": "runtime state: logs, pid files, Terraform state (default .state/)",
-    "PETROSTREAM_TF_INSTANCE": "name of the Terraform working copy under <state>/terraform (default: the mode)",
+    "PETROSTREAM_TF_INSTANCE": "Terraform working copy under <state>/terraform (default: the mode)",
     "PETROSTREAM_VERBOSE": "1 shows Terraform's full output instead of a summary line (default 0)",
     "PETROSTREAM_PYTHON": "the Python 3.13 interpreter set-up builds the virtualenvs with",
     "PYENV_ROOT": "where set-up looks for pyenv's Python 3.13 (default ~/.pyenv)",
@@ -41,7 +41,7 @@ VARIABLES: dict[str, str] = {
     "TERRAFORM": "path of the terraform binary (default: terraform on PATH)",
     "AWS_DEFAULT_REGION": f"region for everything local (default {DEFAULT_REGION})",
     "DEMO_WELLS": "wells of the demo's synthetic dataset (default 6)",
-    "PETROSTREAM_LAKE_ENDPOINT": "notebooks: S3 endpoint of the lake to explore (with PETROSTREAM_LAKE_BUCKET)",
+    "PETROSTREAM_LAKE_ENDPOINT": "notebooks: S3 endpoint of the lake to read (with PETROSTREAM_LAKE_BUCKET)",
     "PETROSTREAM_LAKE_BUCKET": "notebooks: lake bucket to explore instead of the one `make demo` deployed",
 }
 
@@ -65,7 +65,8 @@ def _number(env: Mapping[str, str], name: str, kind: type[N], default: N) -> N:
     except ValueError:
         raise ConfigurationError(
             f"{name}={value!r} is not a{'n integer' if kind is int else ' number'}",
-            f"set {name} to {'an integer' if kind is int else 'a number'} ({VARIABLES[name]}), or unset it for {default}",
+            f"set {name} to {'an integer' if kind is int else 'a number'} ({VARIABLES[name]}), or unset "
+            f"it for {default}",
         ) from None
 
 
@@ -126,7 +127,7 @@ class Settings:
             )
         return cls(
             state_dir=Path(state) if state else REPO_ROOT / ".state",
-            mode=mode,  # type: ignore[arg-type]  # checked against MODES above
+            mode=mode,  # checked against MODES above
             port=_number(env, "LOCALSTACK_PORT", int, 4566),
             endpoint=endpoint.rstrip("/") if endpoint else None,
             health_timeout=_number(env, "LOCALSTACK_HEALTH_TIMEOUT", float, 120.0),

@@ -52,7 +52,8 @@ def find_terraform(settings: Settings) -> str:
     if not found:
         raise PetroStreamError(
             "terraform not found on PATH",
-            "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) or set TERRAFORM=/path/to/terraform",
+            "install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install) or set "
+            "TERRAFORM=/path/to/terraform",
         )
     return found
 
@@ -63,7 +64,8 @@ def find_provider_mirror(settings: Settings) -> Path | None:
         if not (settings.provider_mirror / AWS_PROVIDER).is_dir():
             raise PetroStreamError(
                 f"TF_PROVIDER_MIRROR={settings.provider_mirror} holds no {AWS_PROVIDER}",
-                "point it at the folder that contains registry.terraform.io/ (a `terraform providers mirror` output)",
+                "point it at the folder that contains registry.terraform.io/ (a `terraform providers "
+                "mirror` output)",
             )
         return settings.provider_mirror
     for candidate in MIRROR_CANDIDATES:
@@ -135,9 +137,13 @@ class LocalDeployment:
             log.write(f"\n=== {datetime.now(UTC):%Y-%m-%d %H:%M:%S}Z tflocal {' '.join(args)}\n")
             log.flush()
             process = subprocess.Popen(
-                [tflocal, *args], cwd=self.workdir, env=self._env(), text=True,
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+                [tflocal, *args],
+                cwd=self.workdir,
+                env=self._env(),
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
             output = _tee(process.stdout, log, echo=self.settings.verbose)
             code = process.wait()
         if code != 0:
@@ -183,11 +189,16 @@ class LocalDeployment:
         for _ in range(2):
             started = time.monotonic()
             output = self._run(
-                "apply", "-auto-approve", "-input=false", "-compact-warnings", "-no-color",
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-compact-warnings",
+                "-no-color",
                 *self.variables(artifacts_dir),
-            )  # fmt: skip
+            )
             print(
-                f"terraform: {apply_summary(output)} in {time.monotonic() - started:.1f} s (log: {self.log_file})"
+                f"terraform: {apply_summary(output)} in {time.monotonic() - started:.1f} s (log: "
+                f"{self.log_file})"
             )
             has_changes, plan = self.plan(artifacts_dir)
             if not has_changes:
@@ -207,9 +218,19 @@ class LocalDeployment:
         self.init()
         tflocal = shutil.which("tflocal") or str(Path(sys.executable).parent / "tflocal")
         result = subprocess.run(
-            [tflocal, "plan", "-input=false", "-no-color", "-detailed-exitcode", *self.variables(artifacts_dir)],
-            cwd=self.workdir, env=self._env(), capture_output=True, text=True,
-        )  # fmt: skip
+            [
+                tflocal,
+                "plan",
+                "-input=false",
+                "-no-color",
+                "-detailed-exitcode",
+                *self.variables(artifacts_dir),
+            ],
+            cwd=self.workdir,
+            env=self._env(),
+            capture_output=True,
+            text=True,
+        )
         if result.returncode == 1:
             raise PetroStreamError(
                 f"tflocal plan failed:\n{result.stderr[-3000:]}", "fix the error Terraform reports"
@@ -219,9 +240,13 @@ class LocalDeployment:
     def output_values(self) -> dict[str, object]:
         """Every output of the state, by name (none for an empty state)."""
         raw = subprocess.run(
-            [find_terraform(self.settings), "output", "-json"], cwd=self.workdir, env=self._env(),
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+            [find_terraform(self.settings), "output", "-json"],
+            cwd=self.workdir,
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         return {name: value["value"] for name, value in json.loads(raw or "{}").items()}
 
     def outputs(self) -> StackOutputs:
@@ -295,7 +320,8 @@ def wait_functions_active(endpoint: str, region: str, names: list[str], timeout:
                 raise PetroStreamError(
                     f"Lambda function {name} is in state Failed: {config.get('StateReason')} "
                     f"({config.get('StateReasonCode')})",
-                    "in host mode run `make setup` (it builds .venvs/runtimes/python3.13); otherwise read the reason",
+                    "in host mode run `make setup` (it builds .venvs/runtimes/python3.13); otherwise "
+                    "read the reason",
                 )
             if time.monotonic() > deadline:
                 raise PetroStreamError(

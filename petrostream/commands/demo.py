@@ -46,7 +46,8 @@ def demo_command(
     print(result.replay.describe())
     expected = len(set(result.replay.event_ids))
     print(
-        f"demo: {result.raw_rows} rows of this run in raw; {result.curated_rows} of {expected} readings in curated "
+        f"demo: {result.raw_rows} rows of this run in raw; {result.curated_rows} of {expected} readings "
+        "in curated "
         f"(s3://{outputs.lake_bucket}/curated/) {result.seconds:.1f} s after the replay began"
     )
     con = lake_views(stack.endpoint, settings.region, outputs.lake_bucket)
@@ -55,10 +56,12 @@ def demo_command(
         print(render(run(con, name)))
     written = plots.write_all(con, settings.state_dir / "plots")
     print(
-        f"\ndemo: {len(written)} plots written to {settings.state_dir / 'plots'}: {', '.join(p.name for p in written)}"
+        f"\ndemo: {len(written)} plots written to {settings.state_dir / 'plots'}: "
+        f"{', '.join(p.name for p in written)}"
     )
     print(
-        "LocalStack keeps running for you to explore (`make query Q=<name>`, notebooks/). Stop it with: make down"
+        "LocalStack keeps running for you to explore (`make query Q=<name>`, notebooks/). Stop it with: "
+        "make down"
     )
     if result.curated_rows != expected:
         print(f"demo: FAILED: expected all {expected} readings in curated exactly once", file=sys.stderr)

@@ -52,8 +52,8 @@ def wait_healthy(
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise PetroStreamError(
-                f"LocalStack exited with status {process.returncode} while starting; last lines of {log_file}:\n"
-                + _tail(log_file),
+                f"LocalStack exited with status {process.returncode} while starting; last lines of "
+                f"{log_file}:\n" + _tail(log_file),
                 "fix the cause above; `make setup` rebuilds the virtualenvs if packages are broken",
             )
         last = health(endpoint)

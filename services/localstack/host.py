@@ -8,6 +8,7 @@ so running the tests never touches a stack you are using.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -251,10 +252,8 @@ def _end_group(pid: int, grace_seconds: float, group: bool = True) -> list[int]:
             return [pid]
         _reap(pid)
         time.sleep(0.1)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         send(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     _reap(pid)
     return [pid]
 
@@ -269,7 +268,5 @@ def _group_alive(pgid: int) -> bool:
 
 def _reap(pid: int) -> None:
     """Collect our own exited child so it does not linger as a zombie."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass

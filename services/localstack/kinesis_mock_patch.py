@@ -22,7 +22,8 @@ import sys
 from pathlib import Path
 
 VERSION = "0.5.2"
-# Where Docker mode mounts this file (docker-compose.yml, and the testcontainers LocalStack in tests/conftest.py).
+# Where Docker mode mounts this file (docker-compose.yml, and the testcontainers LocalStack in
+# tests/conftest.py).
 CONTAINER_PATH = "/etc/localstack/init/start.d/kinesis_mock_patch.py"
 # (original, patched) pairs in kinesis-local/main.js.
 REPLACEMENTS = (

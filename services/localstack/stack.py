@@ -15,7 +15,9 @@ from services.settings import LOCALSTACK_VERSION, Settings
 
 class Stack(Protocol):
     mode: str
-    endpoint: str
+
+    @property
+    def endpoint(self) -> str: ...
 
     def start(self) -> str: ...
     def stop(self) -> list[int]: ...
@@ -98,7 +100,8 @@ class ExternalStack:
         version = localstack_version(self.endpoint)
         if version != LOCALSTACK_VERSION:
             print(
-                f"warning: LocalStack at {self.endpoint} is {version}; PetroStream is tested with {LOCALSTACK_VERSION}"
+                f"warning: LocalStack at {self.endpoint} is {version}; PetroStream is tested with "
+                f"{LOCALSTACK_VERSION}"
             )
         return self.endpoint
 
@@ -107,7 +110,8 @@ class ExternalStack:
         return []
 
     def status(self) -> str:
-        return f"external LocalStack: {self.endpoint}, version {localstack_version(self.endpoint) or 'not answering'}"
+        version = localstack_version(self.endpoint) or "not answering"
+        return f"external LocalStack: {self.endpoint}, version {version}"
 
 
 def select(settings: Settings) -> Stack:

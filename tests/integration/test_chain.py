@@ -1,4 +1,7 @@
-"""The pipeline end to end on LocalStack: replay -> Kinesis -> Lambda -> Firehose -> raw -> builder -> curated, gold."""
+"""The pipeline end to end on LocalStack.
+
+replay -> Kinesis -> Lambda -> Firehose -> raw -> builder -> curated, gold.
+"""
 
 from __future__ import annotations
 
@@ -52,8 +55,10 @@ def test_gold_columns_are_what_the_glue_tables_declare(lake, deployed):
 def test_gold_agrees_with_curated(lake):
     con, _ = lake
     mismatches = con.execute(
-        "SELECT count(*) FROM gold_well_hourly g JOIN (SELECT date, hour, well_id, count(*) AS n, count_if(anomaly_flag) AS a "
-        "FROM curated_readings GROUP BY ALL) c USING (date, hour, well_id) WHERE g.readings <> c.n OR g.anomalies <> c.a"
+        "SELECT count(*) FROM gold_well_hourly g JOIN "
+        "(SELECT date, hour, well_id, count(*) AS n, count_if(anomaly_flag) AS a "
+        "FROM curated_readings GROUP BY ALL) c USING (date, hour, well_id) "
+        "WHERE g.readings <> c.n OR g.anomalies <> c.a"
     ).fetchone()[0]
     assert mismatches == 0
     assert (

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pytest
 
@@ -49,7 +50,7 @@ def test_stop_ends_localstack_kinesis_mock_and_function_processes(instance, tmp_
 
     function_pids = instance.function_pids()
     running = marked_processes(instance.state_dir)
-    commands = [open(f"/proc/{pid}/cmdline", "rb").read() for pid in running]
+    commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in running]
     assert function_pids, "the invoke should have started a function process"
     assert any(b"node" in c for c in commands), "kinesis-mock should be running under node"
 

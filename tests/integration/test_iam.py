@@ -69,8 +69,9 @@ def _allows(statements: list[dict], action: str, resource: str) -> bool:
 
 
 def test_no_wildcard_action_and_no_wildcard_resource_where_aws_can_scope(roles, deployed, aws):
-    key_arn = aws("s3").get_bucket_encryption(Bucket=deployed.lake_bucket)["ServerSideEncryptionConfiguration"]["Rules"][0][
-        "ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]  # fmt: skip
+    key_arn = aws("s3").get_bucket_encryption(Bucket=deployed.lake_bucket)[
+        "ServerSideEncryptionConfiguration"
+    ]["Rules"][0]["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"]
     prefix = deployed.stream_name.rsplit("-", 1)[0]  # every resource is named <project>-<environment>-…
     for component, statements in roles.items():
         assert statements, component
@@ -94,8 +95,14 @@ def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
     def put(zone: str) -> str:
         return objects + layout.prefix(zone) + "x"
 
-    can_write = {component: {zone for zone in ("raw", "quarantine", "curated", "gold_well_hourly") if _allows(statements, "s3:PutObject", put(zone))}
-                 for component, statements in roles.items()}  # fmt: skip
+    can_write = {
+        component: {
+            zone
+            for zone in ("raw", "quarantine", "curated", "gold_well_hourly")
+            if _allows(statements, "s3:PutObject", put(zone))
+        }
+        for component, statements in roles.items()
+    }
     assert can_write == {
         "processor": {"quarantine"},
         "firehose": {"raw"},

@@ -22,7 +22,7 @@ def test_put_records_keep_order_sequence_numbers_and_shards(aws):
         entries = [{"Data": f"{call}-{i}".encode(), "PartitionKey": f"well-{i % 7}"} for i in range(500)]
         answer = kinesis.put_records(StreamName="patched-put-records", Records=entries)
         assert answer["FailedRecordCount"] == 0
-        for entry, result in zip(entries, answer["Records"]):
+        for entry, result in zip(entries, answer["Records"], strict=True):
             promised.setdefault(result["ShardId"], []).append((result["SequenceNumber"], entry["Data"]))
 
     assert len(promised) == 2 and sum(len(v) for v in promised.values()) == 1_500

@@ -42,10 +42,14 @@ def make_function(aws, role_arn, tmp_path_factory):
         built = lambda_build.build(FUNCTIONS / source, out)
         name = f"{source.replace('_', '-')}-{uuid.uuid4().hex[:6]}"
         client.create_function(
-            FunctionName=name, Runtime="python3.13", Handler="handler.handler", Role=role_arn,
-            Code={"ZipFile": built.path.read_bytes()}, Timeout=timeout,
+            FunctionName=name,
+            Runtime="python3.13",
+            Handler="handler.handler",
+            Role=role_arn,
+            Code={"ZipFile": built.path.read_bytes()},
+            Timeout=timeout,
             Environment={"Variables": env or {}},
-        )  # fmt: skip
+        )
         client.get_waiter("function_active_v2").wait(
             FunctionName=name, WaiterConfig={"Delay": 0.5, "MaxAttempts": 120}
         )
@@ -132,9 +136,12 @@ def test_kinesis_event_source_mapping_delivers_every_record(aws, make_function):
     arn = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]["StreamARN"]
     name = make_function("kinesis_to_s3", env={"BUCKET": bucket})
     aws("lambda").create_event_source_mapping(
-        FunctionName=name, EventSourceArn=arn, StartingPosition="TRIM_HORIZON", BatchSize=50,
+        FunctionName=name,
+        EventSourceArn=arn,
+        StartingPosition="TRIM_HORIZON",
+        BatchSize=50,
         FunctionResponseTypes=["ReportBatchItemFailures"],
-    )  # fmt: skip
+    )
     sent = [f"reading-{i}" for i in range(120)]
     kinesis.put_records(
         StreamName=stream, Records=[{"Data": s.encode(), "PartitionKey": "WELL-1"} for s in sent]

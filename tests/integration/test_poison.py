@@ -1,4 +1,7 @@
-"""Poison records among good ones never block the shard: good ones reach curated once, poison is quarantined."""
+"""Poison records among good ones never block the shard.
+
+Good ones reach curated once, poison is quarantined.
+"""
 
 from __future__ import annotations
 
@@ -65,7 +68,7 @@ def test_poison_among_good_records_is_quarantined_and_good_records_land_once(
         )
     kinesis = aws("kinesis")
     batch: list[dict] = []
-    for entry in entries + [None]:
+    for entry in [*entries, None]:
         size = sum(len(e["Data"]) for e in batch)
         if entry is None or len(batch) == 500 or size + len(entry["Data"]) > 4_000_000:
             assert (

@@ -72,7 +72,8 @@ def _read_curated(endpoint: str, bucket: str, event_ids: set[str]) -> tuple[int,
             "CREATE TEMP TABLE wanted AS SELECT unnest(?::VARCHAR[]) AS event_id", [sorted(event_ids)]
         )
         rows, distinct = con.execute(
-            "SELECT count(*), count(DISTINCT event_id) FROM curated_readings WHERE event_id IN (SELECT event_id FROM wanted)"
+            "SELECT count(*), count(DISTINCT event_id) FROM curated_readings "
+            "WHERE event_id IN (SELECT event_id FROM wanted)"
         ).fetchone()
     finally:
         con.close()

@@ -80,7 +80,7 @@ def _error_document(error_type: str, message: str) -> bytes:
 class ProcessRuntimeExecutor(RuntimeExecutor):
     """Runs one Lambda execution environment as a local process (see module docstring)."""
 
-    def __init__(self, id: str, function_version: FunctionVersion) -> None:  # noqa: A002
+    def __init__(self, id: str, function_version: FunctionVersion) -> None:
         super().__init__(id=id, function_version=function_version)
         self._env_vars: dict[str, str] = {}
         self._api: RuntimeApi | None = None
@@ -247,7 +247,8 @@ class ProcessRuntimeExecutor(RuntimeExecutor):
         if output and not output.endswith("\n"):
             output += "\n"
         version = self.function_version.id.qualifier
-        return f"START RequestId: {request_id} Version: {version}\n{output}{extra}END RequestId: {request_id}\n{report}\n"
+        start = f"START RequestId: {request_id} Version: {version}\n"
+        return f"{start}{output}{extra}END RequestId: {request_id}\n{report}\n"
 
     # -- addresses and logs ------------------------------------------------------------------
     def get_address(self) -> str:
@@ -295,7 +296,7 @@ def stop_all() -> None:
     for executor in executors:
         try:
             executor.stop()
-        except Exception:  # noqa: BLE001 - best effort at exit
+        except Exception:
             LOG.debug("could not stop execution environment %s", executor.id, exc_info=True)
 
 

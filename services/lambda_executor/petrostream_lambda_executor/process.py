@@ -7,6 +7,7 @@ itself was killed before it could stop its environments.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -125,10 +126,8 @@ class RuntimeProcess:
         if self._popen is None:
             return
         kill_process_group(self._popen.pid, grace_seconds)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self._popen.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         self._pid_path.unlink(missing_ok=True)
 
 
@@ -145,7 +144,5 @@ def kill_process_group(pgid: int, grace_seconds: float) -> None:
         except ProcessLookupError:
             return
         time.sleep(0.02)
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass

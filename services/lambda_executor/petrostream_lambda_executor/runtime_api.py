@@ -125,7 +125,7 @@ class _RuntimeApiHandler(BaseHTTPRequestHandler):
     # delayed ACK of the peer adds about 40 ms to every invocation.
     disable_nagle_algorithm = True
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: object) -> None:
         """Silence per-request logging; the function's own logs are what users need."""
 
     def _reply(self, status: HTTPStatus, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
@@ -141,7 +141,7 @@ class _RuntimeApiHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+    def do_GET(self) -> None:
         if self.path != _NEXT_PATH:
             self._reply(HTTPStatus.NOT_FOUND)
             return
@@ -160,7 +160,7 @@ class _RuntimeApiHandler(BaseHTTPRequestHandler):
             headers["Lambda-Runtime-Trace-Id"] = invocation.trace_id
         self._reply(HTTPStatus.OK, invocation.payload, headers)
 
-    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+    def do_POST(self) -> None:
         body = self._body()
         error_type = self.headers.get("Lambda-Runtime-Function-Error-Type")
         if self.path == _INIT_ERROR_PATH:

@@ -9,9 +9,23 @@ from bench.handler import reference_record
 from pipeline.stream import StreamRecord, process_record
 from producer.kinesis_writer import encode
 
-GOOD = {"event_id": "e1", "event_time": "2025-06-01T00:00:00Z", "well_id": "WELL-00001", "source_file": "f.parquet",
-        "run_id": "r", "label": 0, "event_class": 0, "p_pdg": 1.0e7, "p_tpt": 8.0e6, "t_tpt": 120.0, "p_mon_ckp": 5.0e6,
-        "t_jus_ckp": 70.0, "p_jus_ckgl": None, "t_jus_ckgl": None, "qgl": 0.5}  # fmt: skip
+GOOD = {
+    "event_id": "e1",
+    "event_time": "2025-06-01T00:00:00Z",
+    "well_id": "WELL-00001",
+    "source_file": "f.parquet",
+    "run_id": "r",
+    "label": 0,
+    "event_class": 0,
+    "p_pdg": 1.0e7,
+    "p_tpt": 8.0e6,
+    "t_tpt": 120.0,
+    "p_mon_ckp": 5.0e6,
+    "t_jus_ckp": 70.0,
+    "p_jus_ckgl": None,
+    "t_jus_ckgl": None,
+    "qgl": 0.5,
+}
 
 
 def _item(data: bytes) -> StreamRecord:

@@ -13,9 +13,21 @@ CHECKOV = REPO / ".venvs" / "checkov" / "bin" / "checkov"
 
 def test_checkov_finds_no_failed_check():
     result = subprocess.run(
-        [str(CHECKOV), "-d", str(REPO / "infra"), "--framework", "terraform", "--output", "json", "--quiet", "--compact"],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            str(CHECKOV),
+            "-d",
+            str(REPO / "infra"),
+            "--framework",
+            "terraform",
+            "--output",
+            "json",
+            "--quiet",
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     report = json.loads(result.stdout)
     summary = report["summary"]
     failed = [

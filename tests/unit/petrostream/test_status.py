@@ -12,7 +12,7 @@ NOW = 1_800_000_000.0
 class FakeLogs:
     """The part of a CloudWatch Logs client that function_log_events uses."""
 
-    class exceptions:  # noqa: N801 - named like boto3's attribute
+    class exceptions:
         ResourceNotFoundException = KeyError
 
     def __init__(self, events: list[dict]):
@@ -22,7 +22,7 @@ class FakeLogs:
         assert name == "filter_log_events"
         return self
 
-    def paginate(self, logGroupName: str, startTime: int):  # noqa: N803 - boto3's parameter names
+    def paginate(self, logGroupName: str, startTime: int):
         return [{"events": [e for e in self.events if e["timestamp"] >= startTime]}]
 
 

@@ -37,9 +37,8 @@ def _lake(tmp_path: Path, rows: list[dict], per_file: int, builds: int = 1) -> D
 def _table(store: DirectoryStore, zone: str) -> list[tuple]:
     con = connect()
     try:
-        return con.execute(
-            f"SELECT * FROM {curated_relation(str(store.root / layout.prefix(zone)) + '/**/*.parquet')} ORDER BY ALL"
-        ).fetchall()
+        relation = curated_relation(str(store.root / layout.prefix(zone)) + "/**/*.parquet")
+        return con.execute(f"SELECT * FROM {relation} ORDER BY ALL").fetchall()
     finally:
         con.close()
 

@@ -10,7 +10,10 @@ from pipeline.duck import LakeQueryError, count
 
 def test_an_empty_zone_counts_zero_and_a_full_one_its_rows(tmp_path):
     con = duckdb.connect()
-    query = f"SELECT count(*) FROM read_json('{tmp_path}/zone/**', format='newline_delimited', columns={{'reason': 'VARCHAR'}})"
+    query = (
+        f"SELECT count(*) FROM read_json('{tmp_path}/zone/**', format='newline_delimited', "
+        "columns={'reason': 'VARCHAR'})"
+    )
     assert count(con, query) == 0
     (tmp_path / "zone").mkdir()
     (tmp_path / "zone" / "a.ndjson").write_text('{"reason": "x"}\n{"reason": "y"}\n')

@@ -12,11 +12,22 @@ from pipeline import schema
 from pipeline.validation import fast_adapter, validate, validate_exact
 
 GOOD = {
-    "event_id": "e1", "event_time": "2025-06-01T00:00:00.000Z", "well_id": "WELL-00001",
-    "source_file": "0/WELL-00001_20250601000000.parquet", "run_id": "r", "label": 0, "event_class": 0,
-    "p_pdg": 2.1e7, "p_tpt": 1.2e7, "t_tpt": 100.0, "p_mon_ckp": 4e6, "t_jus_ckp": 50.0,
-    "p_jus_ckgl": 8e6, "t_jus_ckgl": None, "qgl": 1.0,
-}  # fmt: skip
+    "event_id": "e1",
+    "event_time": "2025-06-01T00:00:00.000Z",
+    "well_id": "WELL-00001",
+    "source_file": "0/WELL-00001_20250601000000.parquet",
+    "run_id": "r",
+    "label": 0,
+    "event_class": 0,
+    "p_pdg": 2.1e7,
+    "p_tpt": 1.2e7,
+    "t_tpt": 100.0,
+    "p_mon_ckp": 4e6,
+    "t_jus_ckp": 50.0,
+    "p_jus_ckgl": 8e6,
+    "t_jus_ckgl": None,
+    "qgl": 1.0,
+}
 
 
 def _fields(data) -> list[str]:

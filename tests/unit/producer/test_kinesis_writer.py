@@ -16,7 +16,7 @@ class ThrottlingStream:
         self.accepted: list[bytes] = []
         self._seen: set[bytes] = set()
 
-    def put_records(self, StreamName: str, Records: list[dict]) -> dict:  # noqa: N803 - boto3 names
+    def put_records(self, StreamName: str, Records: list[dict]) -> dict:
         self.calls.append(len(Records))
         results = []
         for index, entry in enumerate(Records):

@@ -14,7 +14,7 @@ class RecordingStream:
         self.entries: list[dict] = []
         self.calls = 0
 
-    def put_records(self, StreamName: str, Records: list[dict]) -> dict:  # noqa: N803 - boto3 names
+    def put_records(self, StreamName: str, Records: list[dict]) -> dict:
         self.calls += 1
         self.entries += Records
         return {"FailedRecordCount": 0, "Records": [{"SequenceNumber": "1"} for _ in Records]}
@@ -26,7 +26,7 @@ def test_every_reading_is_put_once_keyed_by_well_in_time_order(small_dataset):
     result = replay(stream, "readings", small_dataset, run_id="r1", progress=seen.append)
     records = [json.loads(e["Data"]) for e in stream.entries]
     assert result.summary.records == len(records) == len({r["event_id"] for r in records}) == sum(seen)
-    assert all(e["PartitionKey"] == r["well_id"] for e, r in zip(stream.entries, records))
+    assert all(e["PartitionKey"] == r["well_id"] for e, r in zip(stream.entries, records, strict=True))
     assert [r["event_time"] for r in records] == sorted(r["event_time"] for r in records)
     assert all(
         len(batch) <= 500 for batch in [stream.entries[i : i + 500] for i in range(0, len(records), 500)]
@@ -70,6 +70,6 @@ def test_a_bad_file_stops_the_replay_before_anything_is_sent(small_dataset, tmp_
     broken = dataset / "9" / "WELL-00099_20250601000000.parquet"
     broken.write_bytes(b"PAR1 truncated")
     stream = RecordingStream()
-    with pytest.raises(InputFileError, match="WELL-00099_20250601000000.parquet: cannot be read"):
+    with pytest.raises(InputFileError, match=r"WELL-00099_20250601000000\.parquet: cannot be read"):
         replay(stream, "readings", dataset)
     assert stream.calls == 0

@@ -31,7 +31,8 @@ def test_release_2_parquet_files_are_found_and_normalised(small_dataset):
 def test_release_1_csv_is_read(tmp_path):
     path = _csv(
         tmp_path,
-        "2017-02-01 02:02:07.000000,2.1e7,1.2e7,100,4e6,50,8e6,,1.0,0\n2017-02-01 02:02:08.000000,2.1e7,1.2e7,100,4e6,50,8e6,,1.0,102\n",
+        "2017-02-01 02:02:07.000000,2.1e7,1.2e7,100,4e6,50,8e6,,1.0,0\n"
+        "2017-02-01 02:02:08.000000,2.1e7,1.2e7,100,4e6,50,8e6,,1.0,102\n",
     )
     read = read_file(path)
     assert read.event_class == 2 and read.well_id == "WELL-00007"
@@ -45,7 +46,8 @@ def test_release_1_csv_is_read(tmp_path):
 def test_text_in_a_number_column_names_file_row_and_column(tmp_path):
     path = _csv(
         tmp_path,
-        "2017-02-01 02:02:07,2.1e7,1.2e7,100,4e6,50,8e6,,1.0,0\n2017-02-01 02:02:08,2.1e7,oops,100,4e6,50,8e6,,1.0,0\n",
+        "2017-02-01 02:02:07,2.1e7,1.2e7,100,4e6,50,8e6,,1.0,0\n"
+        "2017-02-01 02:02:08,2.1e7,oops,100,4e6,50,8e6,,1.0,0\n",
     )
     with pytest.raises(InputFileError) as error:
         read_file(path)

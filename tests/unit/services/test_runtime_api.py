@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "services" / "lambda_executor"))
-from petrostream_lambda_executor.runtime_api import Invocation, RuntimeApi, RuntimeGone  # noqa: E402
+from petrostream_lambda_executor.runtime_api import Invocation, RuntimeApi, RuntimeGone
 
 
 @pytest.fixture
