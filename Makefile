@@ -44,7 +44,7 @@ lint: setup
 typecheck: setup
 	@$(PY) -m mypy --strict pipeline
 	@$(PY) -m mypy pipeline producer petrostream services
-	@for function in lambda/*/; do MYPYPATH=. $(PY) -m mypy "$$function" || exit 1; done
+	@for function in lambda/*/; do MYPYPATH="$$function" $(PY) -m mypy "$$function"*.py || exit 1; done
 
 format: setup
 	@$(PY) -m ruff format .

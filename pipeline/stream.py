@@ -34,20 +34,41 @@ class StreamRecord:
     data: bytes
 
 
+# What process_record says about one record: (raw row, None) or (None, quarantine entry).
+Verdict = tuple[dict[str, Any] | None, dict[str, Any] | None]
+
+
 @dataclass
 class BatchOutcome:
     rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (sequence number, raw row)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     anomalies: int = 0
 
+    @classmethod
+    def from_verdicts(cls, verdicts: Iterable[tuple[str, Verdict]]) -> BatchOutcome:
+        """A batch's outcome from (sequence number, verdict) pairs judged elsewhere (the Lambda's
+        record handler returns each verdict to Powertools' batch processor)."""
+        outcome = cls()
+        for sequence_number, verdict in verdicts:
+            outcome.add_verdict(sequence_number, verdict)
+        return outcome
+
     def add(self, item: StreamRecord) -> None:
         """Judge one record and keep the verdict: a raw row, or a quarantine entry."""
-        row, quarantined = process_record(item)
+        self.add_verdict(item.sequence_number, process_record(item))
+
+    def add_verdict(self, sequence_number: str, verdict: Verdict) -> None:
+        """Keep the verdict process_record gave for the record with this sequence number."""
+        row, quarantined = verdict
         if row is not None:
-            self.rows.append((item.sequence_number, row))
+            self.rows.append((sequence_number, row))
             self.anomalies += row["anomaly_flag"]
+        elif quarantined is not None:
+            self.quarantined.append(quarantined)
         else:
-            self.quarantined.append(quarantined)  # type: ignore[arg-type]
+            raise ValueError(
+                f"verdict for record {sequence_number} holds neither a row nor a quarantine entry"
+            )
 
     def alerts(self) -> list[dict[str, Any]]:
         """One alert per well and detector, summarising the flagged rows of this batch."""
@@ -129,14 +150,18 @@ def _quarantine(item: StreamRecord, reason: str, errors: list[dict[str, str]]) -
     }
 
 
-def process_record(item: StreamRecord) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+def process_record(item: StreamRecord) -> Verdict:
     """(raw row, None) for a valid record, (None, quarantine entry) for an invalid one."""
     record, errors = validate(item.data)
     if record is None:
         return None, _quarantine(item, "invalid_record", errors)
     issues = quality_issues(record)
     if len(issues) == len(_MISSING):
-        return None, _quarantine(item, "no_sensor_values", [{"field": "<sensors>", "error": "missing", "message": "every sensor value is null or NaN"}])
+        return None, _quarantine(
+            item,
+            "no_sensor_values",
+            [{"field": "<sensors>", "error": "missing", "message": "every sensor value is null or NaN"}],
+        )
     score = envelope_score(record)
     flagged = score > 1.0
     row = {

@@ -1,49 +1,77 @@
 """Stream processor: Kinesis batch -> validated, flagged rows -> Firehose (raw zone).
 
 Per record (pipeline/stream.py, no AWS): strict validation against the schema, data-quality
-notes, the fixed operating envelope. Valid rows go to Firehose as NDJSON; invalid ones to
-quarantine/ in the lake with their reasons; flagged ones also raise an alert (a structured log
-line and a message on the alerts queue). Powertools' BatchProcessor reports partial batch
-failures: a record that raised, or that Firehose still rejected after retries, is returned in
-batchItemFailures so Lambda retries from it instead of dropping it (the lake deduplicates the
-records after it that are sent again).
+notes, the fixed operating envelope. Powertools' BatchProcessor runs `record_handler` on each
+record and keeps the verdict it returns; the handler then acts on the whole batch: valid rows go
+to Firehose as NDJSON, invalid ones to one quarantine object per batch with their reasons, and
+flagged ones also raise an alert (a structured log line and a message on the alerts queue).
+
+Partial batch failures go through Powertools too: a record whose handler raised, or that
+Firehose still rejected after retries (handed to the processor's `failure_handler`), is returned
+in batchItemFailures so Lambda retries from it instead of dropping it (the lake deduplicates the
+records after it that are sent again). `raise_on_entire_batch_failure=False` lets a batch whose
+every record Firehose rejected be reported item by item; a batch whose every record raised still
+fails the invocation, so Lambda bisects it (bisect_batch_on_function_error in infra/processor.tf).
+
+Settings come from processor_config (read once, at cold start); the boto3 clients are created
+at import, reused across invocations, and replaceable in tests through `clients`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, ExceptionInfo
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from processor_config import ProcessorConfig
 
 from pipeline.batching import chunks
-from pipeline.stream import BatchOutcome, StreamRecord, iso, ndjson_line
+from pipeline.stream import BatchOutcome, StreamRecord, Verdict, iso, ndjson_line, process_record
 
 MAX_RECORDS = 500  # Firehose PutRecordBatch: 500 records and 4 MiB per call
 MAX_BYTES = 4 * 1024 * 1024
 ATTEMPTS = 3
+RETRY_DELAY_SECONDS = 0.05  # before the second attempt; doubles before each later one
+ALERTS_PER_MESSAGE_BATCH = 10  # SQS SendMessageBatch limit
+
+
+@dataclass(frozen=True)
+class Clients:
+    """The AWS clients of the function: module-level so warm invocations reuse their connections."""
+
+    firehose: Any
+    s3: Any
+    sqs: Any
+
+    @classmethod
+    def create(cls) -> Clients:
+        return cls(firehose=boto3.client("firehose"), s3=boto3.client("s3"), sqs=boto3.client("sqs"))
+
+
+class DeliveryFailed(Exception):
+    """Firehose rejected a record on every attempt."""
+
 
 logger = Logger()
 metrics = Metrics()
-processor = BatchProcessor(event_type=EventType.KinesisDataStreams)
-_firehose = boto3.client("firehose")
-_s3 = boto3.client("s3")
-_sqs = boto3.client("sqs")
+processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
+config = ProcessorConfig.from_env()
+clients = Clients.create()
 
 
-_outcome = BatchOutcome()  # what record_handler collected in the current invocation
-
-
-def record_handler(record: KinesisStreamRecord) -> None:
-    _outcome.add(
+def record_handler(record: KinesisStreamRecord) -> Verdict:
+    """Judge one record; Powertools keeps the verdict (raw row or quarantine entry) as its result."""
+    return process_record(
         StreamRecord(
             sequence_number=record.kinesis.sequence_number,
             partition_key=record.kinesis.partition_key,
@@ -53,59 +81,109 @@ def record_handler(record: KinesisStreamRecord) -> None:
     )
 
 
-def _deliver(stream: str, chunk: list[tuple[str, bytes]]) -> list[str]:
-    """Put one chunk, retrying only the failed entries; returns sequence numbers still failing."""
+def batch_outcome(results: list[tuple[str, Any, Any]]) -> BatchOutcome:
+    """The batch's outcome from processor.process()'s (status, result, record) tuples.
+
+    Records whose handler raised are already Powertools' failures and hold no verdict."""
+    return BatchOutcome.from_verdicts(
+        (record["kinesis"]["sequenceNumber"], result)
+        for status, result, record in results
+        if status == "success"
+    )
+
+
+def _deliver(chunk: list[tuple[str, bytes]]) -> dict[str, str]:
+    """Put one chunk, retrying only the rejected entries.
+
+    Returns sequence number -> Firehose's last error, for the entries still rejected."""
     pending = chunk
+    errors: dict[str, str] = {}
     for attempt in range(ATTEMPTS):
-        response = _firehose.put_record_batch(DeliveryStreamName=stream, Records=[{"Data": data} for _, data in pending])
+        if attempt:
+            time.sleep(RETRY_DELAY_SECONDS * 2 ** (attempt - 1))
+        response = clients.firehose.put_record_batch(
+            DeliveryStreamName=config.delivery_stream_name, Records=[{"Data": data} for _, data in pending]
+        )
         if response["FailedPutCount"] == 0:
-            return []
-        pending = [item for item, result in zip(pending, response["RequestResponses"]) if "ErrorCode" in result]
-        time.sleep(0.05 * 2**attempt)
-    return [sequence for sequence, _ in pending]
+            return {}
+        rejected = [
+            (sequence, result)
+            for (sequence, _), result in zip(pending, response["RequestResponses"], strict=True)
+            if "ErrorCode" in result
+        ]
+        errors = {
+            sequence: f"{result['ErrorCode']}: {result.get('ErrorMessage', '')}"
+            for sequence, result in rejected
+        }
+        pending = [item for item in pending if item[0] in errors]
+        if not pending:
+            return {}
+    return errors
+
+
+def _deliver_rows(rows: list[tuple[str, dict[str, Any]]]) -> dict[str, str]:
+    """Every valid row to Firehose, in chunks within PutRecordBatch's limits; returns the rejected ones."""
+    failed: dict[str, str] = {}
+    lines = [(sequence, ndjson_line(row)) for sequence, row in rows]
+    for chunk in chunks(lines, MAX_RECORDS, MAX_BYTES, lambda item: len(item[1])):
+        failed.update(_deliver(chunk))
+    return failed
 
 
 def _quarantine(entries: list[dict[str, Any]], shard: str) -> str:
     """One NDJSON object per batch; its key derives from the first record, so a retry overwrites it."""
     first = entries[0]
-    key = f"{os.environ['QUARANTINE_PREFIX']}date={first['arrival'][:10]}/{shard}-{first['sequence_number']}.ndjson"
+    key = f"{config.quarantine_prefix}date={first['arrival'][:10]}/{shard}-{first['sequence_number']}.ndjson"
     body = b"".join(ndjson_line(entry) for entry in entries)
-    _s3.put_object(Bucket=os.environ["LAKE_BUCKET"], Key=key, Body=body, ContentType="application/x-ndjson")
+    clients.s3.put_object(Bucket=config.lake_bucket, Key=key, Body=body, ContentType="application/x-ndjson")
     return key
 
 
 def _alert(alerts: list[dict[str, Any]]) -> None:
     for alert in alerts:
         logger.warning("anomaly", extra={"alert": alert})
-    queue = os.environ.get("ALERTS_QUEUE_URL")
-    for start in range(0, len(alerts), 10):
-        entries = [{"Id": str(i), "MessageBody": json.dumps(a)} for i, a in enumerate(alerts[start : start + 10])]
-        if queue and entries:
-            _sqs.send_message_batch(QueueUrl=queue, Entries=entries)
+    if not config.alerts_queue_url:
+        return
+    for start in range(0, len(alerts), ALERTS_PER_MESSAGE_BATCH):
+        batch = alerts[start : start + ALERTS_PER_MESSAGE_BATCH]
+        entries = [{"Id": str(i), "MessageBody": json.dumps(alert)} for i, alert in enumerate(batch)]
+        clients.sqs.send_message_batch(QueueUrl=config.alerts_queue_url, Entries=entries)
+
+
+def _report_undelivered(failed: dict[str, str], records: list[dict[str, Any]]) -> None:
+    """Hand Firehose's rejects to the processor, so that its response lists them as batch item failures."""
+    by_sequence = {record["kinesis"]["sequenceNumber"]: record for record in records}
+    for sequence, error in failed.items():
+        exception = DeliveryFailed(f"Firehose rejected record {sequence} on all {ATTEMPTS} attempts: {error}")
+        exc_info: ExceptionInfo = (DeliveryFailed, exception, None)
+        processor.failure_handler(KinesisStreamRecord(by_sequence[sequence]), exc_info)
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    global _outcome
-    _outcome = BatchOutcome()
-    records = event.get("Records", [])
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    records: list[dict[str, Any]] = event.get("Records", [])
     started = time.time()
     with processor(records=records, handler=record_handler):
-        processor.process()
-    outcome = _outcome
-    run_ids = sorted({row["run_id"] for _, row in outcome.rows if row.get("run_id")})
-    logger.set_correlation_id(",".join(run_ids) or None)
+        outcome = batch_outcome(processor.process())
+        if records and len(processor.exceptions) == len(records):
+            # Powertools' default for a batch none of whose records could be judged: fail the invocation.
+            raise BatchProcessingError(
+                msg=f"All {len(records)} records failed processing.", child_exceptions=processor.exceptions
+            )
+        run_ids = sorted({row["run_id"] for _, row in outcome.rows if row.get("run_id")})
+        logger.set_correlation_id(",".join(run_ids) or None)
 
-    if outcome.quarantined:
-        shard = records[0]["eventID"].split(":")[0] if records else "unknown"
-        key = _quarantine(outcome.quarantined, shard)
-        logger.info("quarantined", extra={"count": len(outcome.quarantined), "key": key, "reasons": sorted({q["reason"] for q in outcome.quarantined})})
-    failed: list[str] = []
-    lines = [(sequence, ndjson_line(row)) for sequence, row in outcome.rows]
-    for chunk in chunks(lines, MAX_RECORDS, MAX_BYTES, lambda item: len(item[1])):
-        failed += _deliver(os.environ["DELIVERY_STREAM_NAME"], chunk)
-    _alert(outcome.alerts())
+        if outcome.quarantined:
+            shard = records[0]["eventID"].split(":")[0]
+            key = _quarantine(outcome.quarantined, shard)
+            reasons = sorted({q["reason"] for q in outcome.quarantined})
+            logger.info(
+                "quarantined", extra={"count": len(outcome.quarantined), "key": key, "reasons": reasons}
+            )
+        failed = _deliver_rows(outcome.rows)
+        _report_undelivered(failed, records)  # before the block ends: _clean() builds the response
+        _alert(outcome.alerts())
 
     metrics.add_metric(name="RecordsIn", unit=MetricUnit.Count, value=len(records))
     metrics.add_metric(name="RecordsValid", unit=MetricUnit.Count, value=len(outcome.rows))
@@ -116,8 +194,16 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if oldest is not None:
         lag = started - datetime.fromisoformat(oldest).timestamp()
         metrics.add_metric(name="IteratorLagMs", unit=MetricUnit.Milliseconds, value=max(lag, 0) * 1000)
-    logger.info("batch", extra={"records": len(records), "valid": len(outcome.rows), "quarantined": len(outcome.quarantined), "anomalies": outcome.anomalies, "delivery_failures": len(failed), "started_at": iso(datetime.fromtimestamp(started, UTC)), "oldest_arrival": oldest})
-
-    response = processor.response()
-    response["batchItemFailures"] += [{"itemIdentifier": sequence} for sequence in failed]
-    return response
+    logger.info(
+        "batch",
+        extra={
+            "records": len(records),
+            "valid": len(outcome.rows),
+            "quarantined": len(outcome.quarantined),
+            "anomalies": outcome.anomalies,
+            "delivery_failures": len(failed),
+            "started_at": iso(datetime.fromtimestamp(started, UTC)),
+            "oldest_arrival": oldest,
+        },
+    )
+    return processor.response()
