@@ -6,8 +6,8 @@ parses the raw bytes directly, so malformed JSON gets the same kind of error as 
 A sensor sent as NaN counts as missing, not as invalid: real 3W files have NaN gaps.
 
 Two tiers, both generated from the same annotations. The fast tier is a TypedDict with no Python
-callback in it, so pydantic-core validates a record without calling back into Python (3.8 µs
-against 8.2 for the model and its dump); it rejects NaN, since NaN fails the range check. Every
+callback in it, so pydantic-core validates a record without calling back into Python (less than
+half the model's cost: docs/performance.md); it rejects NaN, since NaN fails the range check. Every
 record the fast tier rejects is validated again by the exact tier, the model, which maps NaN to
 missing and names the errors. The fast tier accepts a subset of what the exact tier accepts and
 returns the same values: tests/unit/pipeline/test_validation.py holds the two equal on a corpus

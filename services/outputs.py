@@ -32,6 +32,8 @@ class StackOutputs:
     region: str
     alarm_names: list[str]
     dashboard_name: str
+    # table -> its Glue columns ({name, type}), as infra/catalog.tf computes them from the schema
+    catalog_columns: dict[str, list[dict[str, str]]]
     athena_workgroup: str | None = None  # only with enable_athena (AWS)
     glue_database: str | None = None
 
@@ -41,16 +43,21 @@ class StackOutputs:
 
     @classmethod
     def from_values(cls, values: dict[str, Any], source: str = "terraform output") -> StackOutputs:
-        """From output name -> value; an output infra/ does not declare is ignored, a missing one named."""
+        """From output name -> value; a missing or an unknown output is an error that names it."""
         names = {f.name for f in dataclasses.fields(cls)}
         required = {f.name for f in dataclasses.fields(cls) if f.default is dataclasses.MISSING}
-        missing = sorted(required - values.keys())
+        missing, unknown = sorted(required - values.keys()), sorted(values.keys() - names)
         if missing:
             raise PetroStreamError(
                 f"{source} lacks the outputs {', '.join(missing)}",
                 "apply infra/ again (`make up`): the deployment predates these outputs",
             )
-        return cls(**{name: value for name, value in values.items() if name in names})
+        if unknown:
+            raise PetroStreamError(
+                f"{source} has outputs services/outputs.py does not know: {', '.join(unknown)}",
+                "declare them in StackOutputs (or apply infra/ again if they were removed from it)",
+            )
+        return cls(**values)
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,6 @@ of our own on a free port with a private state folder, so the suite never touche
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -37,8 +36,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def localstack(settings: Settings) -> Iterator[LocalStackUnderTest]:
-    if os.environ.get("LOCALSTACK_ENDPOINT"):
-        yield LocalStackUnderTest(os.environ["LOCALSTACK_ENDPOINT"].rstrip("/"), "external")
+    if settings.endpoint:  # LOCALSTACK_ENDPOINT
+        yield LocalStackUnderTest(settings.endpoint, "external")
         return
     if docker_available():
         from testcontainers.localstack import LocalStackContainer

@@ -2,11 +2,11 @@
 
 kinesis-mock 0.5.2 (LocalStack 4.14.0's Kinesis) groups a PutRecords call's new records by
 ``(shard, records already in the shard)`` (PutRecordsRequest.scala, line 118). Every grouped record
-hashes that key, so every call hashes the whole shard once per new record: at 11,500 stored records
-a 500-record call took 3.3 s, 80% of it in MurmurHash3 (bench/kinesis_profile.py). The upstream
-source still does this. This patch groups by shard alone, which is the same grouping (a shard has
-one list of records within a call), and takes the shard's records from the group's first entry;
-the same call then takes 0.08 s. Sequence numbers, ordering and responses are untouched.
+hashes that key, so every call hashes the whole shard once per new record and PutRecords slows
+down as the shard fills (measured by bench/kinesis_profile.py; figures in docs/performance.md).
+The upstream source still does this. This patch groups by shard alone, which is the same grouping
+(a shard has one list of records within a call), and takes the shard's records from the group's
+first entry. Sequence numbers, ordering and responses are untouched.
 
 The build is minified Scala.js, so the patch is two exact string replacements, each of which must
 occur exactly once; any other build is refused rather than guessed at.

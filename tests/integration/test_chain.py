@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def lake(chain, deployed, localstack):
     con = connect(S3Access(REGION, localstack.endpoint))
-    views = create_views(con, f"s3://{deployed['lake_bucket']}")
+    views = create_views(con, f"s3://{deployed.lake_bucket}")
     yield con, views
     con.close()
 

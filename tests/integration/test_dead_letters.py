@@ -11,8 +11,8 @@ from petrostream.chain import lake_counts
 from petrostream.dlq_replay import replay_dead_letters
 from petrostream.status import queue_depth
 from producer.replay import replay
-from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services.settings import DEFAULT_REGION as REGION
+from tests.one_instance import one_instance
 
 pytestmark = pytest.mark.integration
 
@@ -34,19 +34,7 @@ def _queue_depth(aws, url: str) -> int:
 
 def test_dead_lettered_batch_is_redriven_into_curated(chain, deployed, aws, localstack, tmp_path):
     # Readings of a day no other test uses, so they are counted on their own.
-    dataset = tmp_path / "dataset"
-    write_dataset(
-        generate(
-            SyntheticSpec(
-                wells=1,
-                instances_per_well=1,
-                instance_minutes=15,
-                start=datetime(2025, 7, 1, tzinfo=UTC),
-                seed=11,
-            )
-        ),
-        dataset,
-    )
+    dataset = one_instance(tmp_path / "dataset", 15, datetime(2025, 7, 1, tzinfo=UTC), seed=11)
     processor = deployed.stream_processor_function_name
     delivery = deployed.delivery_stream_name
     _set_delivery_stream(aws, processor, "no-such-delivery-stream")  # the fault: Firehose rejects every call

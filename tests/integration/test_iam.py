@@ -90,7 +90,7 @@ def test_no_wildcard_action_and_no_wildcard_resource_where_aws_can_scope(roles, 
 
 
 def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
-    objects = f"arn:aws:s3:::{deployed['lake_bucket']}/"
+    objects = f"arn:aws:s3:::{deployed.lake_bucket}/"
 
     def put(zone: str) -> str:
         return objects + layout.prefix(zone) + "x"
@@ -117,7 +117,7 @@ def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
 
     def queue_arn(url: str) -> str:  # .../<account>/<name>
         account, name = url.split("/")[-2:]
-        return f"arn:aws:sqs:{deployed['region']}:{account}:{name}"
+        return f"arn:aws:sqs:{deployed.region}:{account}:{name}"
 
     dlq, raw_objects = queue_arn(deployed.dead_letter_queue_url), queue_arn(deployed.raw_objects_queue_url)
     assert _allows(roles["processor"], "sqs:SendMessage", dlq) and not _allows(

@@ -17,8 +17,8 @@ from pipeline import layout
 from producer.kinesis_writer import encode
 from producer.records import to_records
 from producer.replay import load
-from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services.settings import DEFAULT_REGION as REGION
+from tests.one_instance import one_instance
 
 pytestmark = pytest.mark.integration
 
@@ -35,19 +35,7 @@ def _quarantined_payloads(s3, bucket: str) -> list[str]:
 def test_poison_among_good_records_is_quarantined_and_good_records_land_once(
     chain, deployed, aws, localstack, tmp_path
 ):
-    dataset = tmp_path / "dataset"
-    write_dataset(
-        generate(
-            SyntheticSpec(
-                wells=1,
-                instances_per_well=1,
-                instance_minutes=12,
-                start=datetime(2025, 8, 1, tzinfo=UTC),
-                seed=5,
-            )
-        ),
-        dataset,
-    )
+    dataset = one_instance(tmp_path / "dataset", 12, datetime(2025, 8, 1, tzinfo=UTC), seed=5)
     run_id = f"poison-{uuid.uuid4().hex[:8]}"
     good = to_records(load(dataset)[0], run_id, "0/poison-test.parquet")
     marker = uuid.uuid4().hex

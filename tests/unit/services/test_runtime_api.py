@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import http.client
 import json
-import sys
 import threading
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "services" / "lambda_executor"))
 from petrostream_lambda_executor.runtime_api import Invocation, RuntimeApi, RuntimeGone
 
 
