@@ -8,6 +8,12 @@ from pipeline import detection, schema
 ZONES = ("gold_well_hourly", "gold_class_hourly")
 
 
+def _count_if(condition: str) -> str:
+    """count_if as BIGINT: DuckDB's is HUGEINT, which Parquet stores as DOUBLE, and the Glue
+    tables (infra/catalog.tf) declare these columns bigint."""
+    return f"CAST(count_if({condition}) AS BIGINT)"
+
+
 def well_hourly_sql(source: str) -> str:
     measures = []
     for sensor in schema.sensors():
@@ -15,13 +21,13 @@ def well_hourly_sql(source: str) -> str:
             n = sensor.name
             measures += [f"avg({n}) AS {n}_mean", f"min({n}) AS {n}_min", f"max({n}) AS {n}_max"]
     by_type = [
-        f"count_if(contains(coalesce(anomaly_type, ''), '{t}')) AS {t}_anomalies"
+        f"{_count_if(f"contains(coalesce(anomaly_type, ''), '{t}')")} AS {t}_anomalies"
         for t in detection.ANOMALY_TYPES
     ]
     return f"""
 SELECT well_id, count(*) AS readings, {", ".join(measures)},
-       count_if(anomaly_flag) AS anomalies, {", ".join(by_type)},
-       count_if(contains(coalesce(quality_issues, ''), 'frozen:')) AS frozen_readings,
+       {_count_if("anomaly_flag")} AS anomalies, {", ".join(by_type)},
+       {_count_if("contains(coalesce(quality_issues, ''), 'frozen:')")} AS frozen_readings,
        min(event_time) AS first_reading, max(event_time) AS last_reading,
        date, hour
 FROM {source}
@@ -34,9 +40,9 @@ def class_hourly_sql(source: str) -> str:
     means = [f"avg({s.name}) AS {s.name}_mean" for s in schema.sensors() if s.kind == "pressure"]
     return f"""
 SELECT event_class, count(*) AS readings, count(DISTINCT well_id) AS wells,
-       count_if(label > 0) AS event_readings, count_if(anomaly_flag) AS anomalies,
-       count_if(anomaly_flag AND label > 0) AS flagged_event_readings,
-       count_if(anomaly_flag AND label = 0) AS flagged_normal_readings,
+       {_count_if("label > 0")} AS event_readings, {_count_if("anomaly_flag")} AS anomalies,
+       {_count_if("anomaly_flag AND label > 0")} AS flagged_event_readings,
+       {_count_if("anomaly_flag AND label = 0")} AS flagged_normal_readings,
        min(CASE WHEN label > 0 THEN event_time END) AS first_event_time,
        min(CASE WHEN anomaly_flag AND label > 0 THEN event_time END) AS first_flag_time,
        {", ".join(means)},

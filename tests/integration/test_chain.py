@@ -45,11 +45,17 @@ def test_curated_is_partitioned_parquet_with_the_schema_columns(lake, deployed):
     assert duplicates == 0
 
 
-def test_gold_columns_are_what_the_glue_tables_declare(lake, deployed):
+# Glue type -> the DuckDB type a Parquet column must have for Athena to read it as that type.
+GLUE_AS_DUCKDB = {"string": "VARCHAR", "bigint": "BIGINT", "int": "INTEGER", "double": "DOUBLE",
+                  "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}  # fmt: skip
+
+
+def test_gold_columns_and_types_are_what_the_glue_tables_declare(lake, deployed):
     con, _ = lake
-    for table in ("gold_well_hourly", "gold_class_hourly"):
-        columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
-        assert columns == [c["name"] for c in deployed.catalog_columns[table]] + ["date", "hour"]
+    for table in ("gold_well_hourly", "gold_class_hourly", "curated_readings"):
+        described = [(row[0], row[1]) for row in con.execute(f"DESCRIBE {table}").fetchall()]
+        declared = [(c["name"], GLUE_AS_DUCKDB[c["type"]]) for c in deployed.catalog_columns[table]]
+        assert described == [*declared, ("date", "VARCHAR"), ("hour", "INTEGER")], table
 
 
 def test_gold_agrees_with_curated(lake):

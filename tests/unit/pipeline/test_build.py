@@ -92,3 +92,21 @@ def test_a_build_reports_the_producer_runs_it_merged(tmp_path, rows):
     result = build_from_raw(store, [p.relative_to(store.root).as_posix() for p in paths])
     assert result.run_ids == ["test-run"]
     assert result.curated_rows == 100 and all(k.startswith(("curated/", "gold/")) for k in result.keys)
+
+
+def test_gold_counts_are_written_as_integers(tmp_path, rows):
+    """DuckDB's count_if is HUGEINT, which Parquet would store as DOUBLE; the Glue tables say bigint."""
+    store = _lake(tmp_path, rows, per_file=1000)
+    con = connect()
+    try:
+        for zone in ("gold_well_hourly", "gold_class_hourly"):
+            relation = curated_relation(str(store.root / layout.prefix(zone)) + "/**/*.parquet")
+            types = dict(
+                (name, kind)
+                for name, kind, *_ in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+            )
+            doubles = sorted(name for name, kind in types.items() if kind == "DOUBLE")
+            assert all(name.endswith(("_mean", "_min", "_max")) for name in doubles), (zone, doubles)
+            assert types["anomalies"] == "BIGINT"
+    finally:
+        con.close()
