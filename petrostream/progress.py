@@ -21,10 +21,13 @@ class ProgressBar:
     def advance(self, count: int) -> None:
         if self._bar is not None:
             self._bar.update(count)
+            if self._bar.n >= self._bar.total:  # done: the rate shown stays the replay's own
+                self.close()
 
     def close(self) -> None:
         if self._bar is not None:
             self._bar.close()
+            self._bar = None
 
 
 @contextmanager

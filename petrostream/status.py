@@ -62,7 +62,7 @@ class PipelineStatus:
     def describe(self, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
         lines = ["event source mappings:"]
-        lines += [f"  {m.function:40} {m.source:22} {m.state:9} {m.last_result}" for m in self.mappings]
+        lines += [f"  {m.function:40} {m.source:30} {m.state:9} {m.last_result}" for m in self.mappings]
         lines.append("queues (messages waiting):")
         lines += [f"  {name:40} {depth}" for name, depth in self.queues.items()]
         lines.append("lake zones:")
