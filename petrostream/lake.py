@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import duckdb
 
-from pipeline.duck import S3Access, connect
+from pipeline.duck import ExtensionMissing, S3Access, connect
 from pipeline.queries import create_views
+from services.errors import PetroStreamError
 from services.settings import Settings
 
 
 def lake_views(endpoint: str | None, region: str, bucket: str) -> duckdb.DuckDBPyConnection:
     """DuckDB over s3://bucket on LocalStack (``endpoint``) or AWS (None), views made for each zone."""
-    con = connect(S3Access(region, endpoint))
+    try:
+        con = connect(S3Access(region, endpoint))
+    except ExtensionMissing as error:
+        raise PetroStreamError(str(error), "reinstall the project environment: `make clean setup`") from error
     create_views(con, f"s3://{bucket}")
     return con
 

@@ -155,7 +155,7 @@ def function_activity(
             activity.errors.append((event["timestamp"], f"{function}: {message[:240]}"))
             if event["timestamp"] >= newest:
                 newest, activity.last_result = event["timestamp"], f"ERROR {age}"
-        elif line is not None and line.get("message") in SUMMARIES and event["timestamp"] >= newest:
+        elif line is not None and str(line.get("message")) in SUMMARIES and event["timestamp"] >= newest:
             newest = event["timestamp"]
             activity.last_result = f"OK {age}: {SUMMARIES[line['message']](line)}"
     return activity

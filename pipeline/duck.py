@@ -125,6 +125,8 @@ def read_settled[T](read: Callable[[], T], attempts: int = 5, pause: float = 0.5
     for attempt in range(attempts):
         try:
             return read()
+        except ExtensionMissing:
+            raise  # an installation problem: reading again cannot help
         except (duckdb.Error, LakeQueryError, UnicodeDecodeError):
             if attempt == attempts - 1:
                 raise

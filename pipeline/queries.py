@@ -27,6 +27,10 @@ class UnknownQuery(KeyError):
     """No sql/<name>.sql file."""
 
 
+class QuerySyntaxError(duck.LakeQueryError):
+    """The SQL does not parse as Trino (Athena) SQL; the message is sqlglot's."""
+
+
 def names() -> list[str]:
     return sorted(path.stem for path in SQL_DIR.glob("*.sql"))
 
@@ -40,7 +44,10 @@ def athena_sql(name: str) -> str:
 
 def to_duckdb(sql: str) -> str:
     """Trino (Athena) SQL -> DuckDB SQL."""
-    return ";\n".join(sqlglot.transpile(sql, read="trino", write="duckdb", pretty=True))
+    try:
+        return ";\n".join(sqlglot.transpile(sql, read="trino", write="duckdb", pretty=True))
+    except sqlglot.errors.SqlglotError as error:
+        raise QuerySyntaxError(str(error)) from error
 
 
 def create_views(con: Any, lake_root: str) -> list[str]:

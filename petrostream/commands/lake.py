@@ -50,8 +50,8 @@ def query_command(
         return
     settings = settings_of(ctx)
     stack, outputs = deployed(settings)
-    con = lake_views(stack.endpoint, settings.region, outputs.lake_bucket)
     try:
+        con = lake_views(stack.endpoint, settings.region, outputs.lake_bucket)
         with duck.errors():
             print(render(run(con, sql)))
     except duck.LakeQueryError as error:

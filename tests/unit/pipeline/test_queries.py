@@ -95,3 +95,12 @@ def test_flags_beat_the_fixed_threshold_baseline(lake):
     scores = evaluation.overall(evaluation.quality(con))
     assert scores["recall"] > scores["baseline_recall"]
     assert scores["precision"] >= 0.95
+
+
+def test_sql_that_does_not_parse_is_a_typed_error_with_sqlglots_message():
+    from pipeline.duck import LakeQueryError
+    from pipeline.queries import QuerySyntaxError
+
+    with pytest.raises(QuerySyntaxError) as error:
+        to_duckdb("SELECT FROM WHERE")
+    assert isinstance(error.value, LakeQueryError) and str(error.value)
