@@ -16,11 +16,18 @@ from services.errors import PetroStreamError
 from services.settings import Settings
 from services.terraform import find_provider_mirror, find_terraform
 
+# Variables that would point a plan without an account at something real (or at LocalStack).
+AWS_TARGETING = ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN")
 
-def _terraform(settings: Settings, *args: str, env: dict[str, str] | None = None) -> None:
-    data_dir = settings.state_dir / "terraform" / "aws-check"
+
+def _terraform(
+    settings: Settings, *args: str, env: dict[str, str] | None = None, drop: tuple[str, ...] = ()
+) -> None:
+    """Run terraform on infra/ itself; ``env`` is added to this process's environment, ``drop`` left out."""
+    data_dir = settings.terraform_dir / "aws-check"
     data_dir.mkdir(parents=True, exist_ok=True)
-    full_env = {**os.environ, "TF_DATA_DIR": str(data_dir), "TF_IN_AUTOMATION": "1", **(env or {})}
+    inherited = {name: value for name, value in os.environ.items() if name not in drop}
+    full_env = {**inherited, "TF_DATA_DIR": str(data_dir), "TF_IN_AUTOMATION": "1", **(env or {})}
     result = subprocess.run([find_terraform(settings), f"-chdir={settings.infra_dir}", *args], env=full_env)
     if result.returncode != 0:
         raise PetroStreamError(f"terraform {args[0]} failed", "see Terraform's output above")
@@ -47,8 +54,6 @@ def plan_aws(settings: Settings) -> None:
         "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         "AWS_EC2_METADATA_DISABLED": "true",
     }
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
-        os.environ.pop(name, None)
     _terraform(
         settings,
         "plan",
@@ -60,12 +65,13 @@ def plan_aws(settings: Settings) -> None:
         "-var",
         f"lambda_artifacts_dir={(settings.build_dir / 'lambda').resolve()}",
         env=dummy,
+        drop=AWS_TARGETING,
     )
 
 
 def main(argv: list[str]) -> int:
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()
         {"validate": validate, "plan-aws": plan_aws}[argv[0]](settings)
     except PetroStreamError as error:
         print(f"error: {error}", file=sys.stderr)
