@@ -12,11 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.function_settings import required
+
 DEFAULT_WORK_DIR = "/tmp"  # the only writable path on Lambda (ephemeral storage)
-
-
-class MissingSetting(RuntimeError):
-    """A variable the function cannot run without is not set (or is empty)."""
 
 
 @dataclass(frozen=True)
@@ -27,10 +25,11 @@ class BuilderConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> BuilderConfig:
         env = os.environ if environ is None else environ
-        bucket = env.get("LAKE_BUCKET", "")
-        if not bucket:
-            raise MissingSetting(
-                "LAKE_BUCKET is not set: the curated builder needs the lake bucket it reads raw objects from "
-                "and writes curated Parquet to (set in infra/builder.tf)"
-            )
+        bucket = required(
+            env,
+            "LAKE_BUCKET",
+            "curated builder",
+            "the lake bucket it reads raw objects from and writes curated Parquet to",
+            "infra/builder.tf",
+        )
         return cls(lake_bucket=bucket, work_dir=Path(env.get("TMPDIR") or DEFAULT_WORK_DIR))

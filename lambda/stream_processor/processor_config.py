@@ -11,18 +11,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-
-class MissingSetting(RuntimeError):
-    """A variable the function cannot run without is not set (or is empty)."""
+from pipeline.function_settings import required
 
 
 def _required(environ: Mapping[str, str], name: str, needed_for: str) -> str:
-    value = environ.get(name, "")
-    if not value:
-        raise MissingSetting(
-            f"{name} is not set: the stream processor needs {needed_for} (set in infra/processor.tf)"
-        )
-    return value
+    return required(environ, name, "stream processor", needed_for, "infra/processor.tf")
 
 
 @dataclass(frozen=True)
