@@ -58,6 +58,11 @@ def find_terraform(settings: Settings) -> str:
     return found
 
 
+def find_tflocal() -> str:
+    """tflocal on PATH, else the one installed next to this interpreter (the project's .venv)."""
+    return shutil.which("tflocal") or str(Path(sys.executable).parent / "tflocal")
+
+
 def find_provider_mirror(settings: Settings) -> Path | None:
     """The folder that holds registry.terraform.io/hashicorp/aws, or None to use the registry."""
     if settings.provider_mirror is not None:
@@ -131,13 +136,12 @@ class LocalDeployment:
 
     def _run(self, *args: str) -> str:
         """Run tflocal; its output goes to the log file (and the terminal when verbose), and is returned."""
-        tflocal = shutil.which("tflocal") or str(Path(sys.executable).parent / "tflocal")
         self.workdir.mkdir(parents=True, exist_ok=True)
         with self.log_file.open("a") as log:
             log.write(f"\n=== {datetime.now(UTC):%Y-%m-%d %H:%M:%S}Z tflocal {' '.join(args)}\n")
             log.flush()
             process = subprocess.Popen(
-                [tflocal, *args],
+                [find_tflocal(), *args],
                 cwd=self.workdir,
                 env=self._env(),
                 text=True,
@@ -216,10 +220,9 @@ class LocalDeployment:
     def plan(self, artifacts_dir: Path) -> tuple[bool, str]:
         """(has changes, plan text): proves that applying unchanged sources again does nothing."""
         self.init()
-        tflocal = shutil.which("tflocal") or str(Path(sys.executable).parent / "tflocal")
         result = subprocess.run(
             [
-                tflocal,
+                find_tflocal(),
                 "plan",
                 "-input=false",
                 "-no-color",
