@@ -56,7 +56,12 @@ def up(settings: Settings, extra_variables: dict[str, str] | None = None) -> Up:
         code = subprocess.run(["docker", "compose", "wait", "deploy"], cwd=settings.repo_root).returncode
         if code != 0:
             raise PetroStreamError("the deploy service failed", "see `docker compose logs deploy`")
-        outputs = StackOutputs.load(local_deployment(settings, stack).outputs_file)
+        saved = saved_outputs(settings, stack)
+        if saved is None:
+            raise PetroStreamError(
+                "the deploy service saved no Terraform outputs", "see `docker compose logs deploy`"
+            )
+        outputs = saved
     else:
         outputs = deploy(settings, stack, extra_variables)
     applied = time.monotonic() - started
@@ -64,10 +69,16 @@ def up(settings: Settings, extra_variables: dict[str, str] | None = None) -> Up:
     return Up(stack, outputs, healthy, applied)
 
 
+def saved_outputs(settings: Settings, stack: Stack) -> StackOutputs | None:
+    """The outputs the last apply to this stack saved, or None when nothing was deployed yet."""
+    outputs_file = local_deployment(settings, stack).outputs_file
+    return StackOutputs.load(outputs_file) if outputs_file.exists() else None
+
+
 def deployed(settings: Settings) -> tuple[Stack, StackOutputs]:
     """The running stack and its Terraform outputs, or a clear error saying to run `make up`."""
     stack = select(settings)
-    outputs_file = local_deployment(settings, stack).outputs_file
-    if not outputs_file.exists():
+    outputs = saved_outputs(settings, stack)
+    if outputs is None:
         raise PetroStreamError("nothing is deployed yet", "run `make up` (or `make demo`) first")
-    return stack, StackOutputs.load(outputs_file)
+    return stack, outputs

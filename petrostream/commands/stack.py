@@ -5,11 +5,10 @@ from __future__ import annotations
 import typer
 
 from petrostream.commands.context import settings_of
-from petrostream.deployment import deploy, local_deployment, up
+from petrostream.deployment import deploy, saved_outputs, up
 from services import lambda_build
 from services.localstack.health import localstack_version
 from services.localstack.stack import select
-from services.outputs import StackOutputs
 
 
 def up_command(ctx: typer.Context) -> None:
@@ -49,11 +48,10 @@ def status_command(ctx: typer.Context) -> None:
     settings = settings_of(ctx)
     stack = select(settings)
     print(stack.status())
-    outputs_file = local_deployment(settings, stack).outputs_file
-    if not outputs_file.exists():
+    outputs = saved_outputs(settings, stack)
+    if outputs is None:
         print("nothing deployed yet (`make up`)")
         return
-    outputs = StackOutputs.load(outputs_file)
     print(outputs.describe())
     if localstack_version(stack.endpoint) is None:
         return
