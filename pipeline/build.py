@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -42,28 +43,29 @@ class CuratedBuild:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self.con = con
 
-    def _rows(self, sql: str) -> list[tuple[object, ...]]:
+    def _rows(self, sql: str) -> list[tuple[Any, ...]]:
         with duck.errors():
             return self.con.execute(sql).fetchall()
+
+    def _partitions(self, table: str) -> list[Partition]:
+        """The (date, hour) partitions a staged table's rows fall in, sorted."""
+        return [(d, int(h)) for d, h in self._rows(f"SELECT DISTINCT date, hour FROM {table} ORDER BY 1, 2")]
 
     def stage(self, raw_files: Sequence[str | Path]) -> list[Partition]:
         """Load new raw rows; returns the partitions they touch (sorted)."""
         with duck.errors():
             self.con.execute(
-                "CREATE OR REPLACE TEMP TABLE incoming AS SELECT *, strftime(event_time, '%Y-%m-%d') AS "
-                "date, "
-                f"CAST(hour(event_time) AS INTEGER) AS hour FROM {raw_relation(raw_files)} WHERE "
-                "event_id IS NOT NULL"
+                "CREATE OR REPLACE TEMP TABLE incoming AS SELECT *, "
+                "strftime(event_time, '%Y-%m-%d') AS date, CAST(hour(event_time) AS INTEGER) AS hour "
+                f"FROM {raw_relation(raw_files)} "
+                "WHERE event_id IS NOT NULL"
             )
-        return [
-            (str(d), int(str(h)))
-            for d, h in self._rows("SELECT DISTINCT date, hour FROM incoming ORDER BY 1, 2")
-        ]
+        return self._partitions("incoming")
 
     def run_ids(self) -> list[str]:
         """Producer runs of the staged rows: the correlation ids of this build."""
         rows = self._rows("SELECT DISTINCT run_id FROM incoming WHERE run_id IS NOT NULL ORDER BY 1")
-        return [str(run_id) for (run_id,) in rows]
+        return [run_id for (run_id,) in rows]
 
     def write(
         self, existing_curated: Sequence[str | Path], out_dir: Path
@@ -85,10 +87,7 @@ class CuratedBuild:
                 f"CREATE OR REPLACE TEMP TABLE curated AS SELECT * FROM ({detection.curated_sql('merged')}) "
                 "ORDER BY date, hour, well_id, event_time"
             )
-        partitions = [
-            (str(d), int(str(h)))
-            for d, h in self._rows("SELECT DISTINCT date, hour FROM curated ORDER BY 1, 2")
-        ]
+        partitions = self._partitions("curated")
         files: dict[str, Path] = {}
         queries = {
             "curated": "SELECT * FROM curated",
@@ -109,7 +108,7 @@ class CuratedBuild:
                     )
                 files[key] = target
         (rows,) = self._rows("SELECT count(*) FROM curated")[0]
-        return partitions, int(str(rows)), files
+        return partitions, int(rows), files
 
 
 def build_from_raw(

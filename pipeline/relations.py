@@ -28,7 +28,3 @@ def curated_relation(paths: Sequence[str | Path] | str) -> str:
         f"read_parquet({target}, hive_partitioning = true, "
         "hive_types = {'date': 'VARCHAR', 'hour': 'INTEGER'})"
     )
-
-
-def curated_columns() -> list[str]:
-    return [f.name for f in schema.curated_fields()]
