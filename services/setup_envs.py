@@ -70,36 +70,34 @@ def _digest(*paths: Path, extra: str = "") -> str:
     return h.hexdigest()
 
 
-LOG = Path()  # set by main(): <state>/setup.log
-
-
-def _run(cmd: list[str], what: str, env: dict[str, str] | None = None) -> None:
-    with open(LOG, "a") as log:
+def _run(cmd: list[str], what: str, log_file: Path, env: dict[str, str] | None = None) -> None:
+    """Run a set-up step with its output appended to log_file; a failure shows the log's tail."""
+    with open(log_file, "a") as log:
         log.write(f"\n$ {' '.join(cmd)}\n")
         log.flush()
         result = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     if result.returncode != 0:
-        tail = LOG.read_text(errors="replace").splitlines()[-25:]
+        tail = log_file.read_text(errors="replace").splitlines()[-25:]
         raise SetupError(
-            f"{what} failed (exit {result.returncode}); last lines of {LOG}:\n" + "\n".join(tail)
+            f"{what} failed (exit {result.returncode}); last lines of {log_file}:\n" + "\n".join(tail)
         )
 
 
-def _venv(python: str, target: Path, stamp: str, install: list[list[str]], what: str) -> None:
+def _venv(python: str, target: Path, stamp: str, install: list[list[str]], what: str, log_file: Path) -> None:
     stamp_file = target / ".petrostream-stamp"
     if stamp_file.exists() and stamp_file.read_text() == stamp:
         return
     print(f"setup: {what} -> {target.relative_to(ROOT)}", flush=True)
     if target.exists():
         shutil.rmtree(target)
-    _run([python, "-m", "venv", str(target)], f"creating {target}")
+    _run([python, "-m", "venv", str(target)], f"creating {target}", log_file)
     pip = [str(target / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check"]
     for args in install:
-        _run(pip + args, f"installing {what}")
+        _run(pip + args, f"installing {what}", log_file)
     stamp_file.write_text(stamp)
 
 
-def install_kinesis_mock(localstack_python: Path, libs: Path) -> None:
+def install_kinesis_mock(localstack_python: Path, libs: Path, log_file: Path) -> None:
     """Install kinesis-mock with LocalStack's own installer, once, into the shared libs folder."""
     stamp = libs / ".petrostream-stamp"
     if stamp.exists():
@@ -118,7 +116,7 @@ def install_kinesis_mock(localstack_python: Path, libs: Path) -> None:
     )
     fs_root = libs / "fs"
     env = dict(os.environ, FILESYSTEM_ROOT=str(fs_root), OVERRIDE_IN_DOCKER="0")
-    _run([str(localstack_python), "-c", code], "installing kinesis-mock", env=env)
+    _run([str(localstack_python), "-c", code], "installing kinesis-mock", log_file, env=env)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text("kinesis-mock\n")
 
@@ -136,11 +134,10 @@ def patch_kinesis_mock(libs: Path) -> None:
 
 
 def main() -> int:
-    global LOG
     try:
         settings = Settings.from_env()
         settings.state_dir.mkdir(parents=True, exist_ok=True)
-        LOG = settings.state_dir / "setup.log"
+        log = settings.state_dir / "setup.log"
         python = find_python(settings)
         _venv(
             python,
@@ -148,6 +145,7 @@ def main() -> int:
             _digest(ROOT / "pyproject.toml", extra=python),
             [["-e", ".[dev]"]],
             "project environment",
+            log,
         )
         constraints = ROOT / "services" / "localstack" / "constraints-4.14.0.txt"
         executor = ROOT / "services" / "lambda_executor"
@@ -157,6 +155,7 @@ def main() -> int:
             _digest(constraints, executor / "pyproject.toml", extra=python),
             [["-c", str(constraints), LOCALSTACK_PIN], ["--no-deps", "-e", str(executor)]],
             "LocalStack 4.14.0 (host mode)",
+            log,
         )
         runtime_reqs = ROOT / "services" / "lambda_runtime" / "requirements-python3.13.txt"
         _venv(
@@ -165,6 +164,7 @@ def main() -> int:
             _digest(runtime_reqs, extra=python),
             [["-r", str(runtime_reqs)]],
             "Lambda python3.13 runtime stand-in",
+            log,
         )
         checkov_reqs = ROOT / "services" / "checkov" / "requirements.txt"
         _venv(
@@ -173,9 +173,10 @@ def main() -> int:
             _digest(checkov_reqs, extra=python),
             [["-r", str(checkov_reqs)]],
             "checkov (infra/ security checks)",
+            log,
         )
         install_kinesis_mock(
-            ROOT / ".venvs" / "localstack" / "bin" / "python", ROOT / ".venvs" / "localstack-libs"
+            ROOT / ".venvs" / "localstack" / "bin" / "python", ROOT / ".venvs" / "localstack-libs", log
         )
         patch_kinesis_mock(ROOT / ".venvs" / "localstack-libs")
     except (SetupError, PetroStreamError) as error:
