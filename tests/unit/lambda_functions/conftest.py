@@ -23,6 +23,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from services.settings import DEFAULT_REGION as REGION
 from tests.unit.lambda_functions.support import (
     ALERTS_QUEUE,
     DELIVERY_STREAM,
@@ -30,7 +31,6 @@ from tests.unit.lambda_functions.support import (
     FUNCTIONS_DIR,
     LAKE_BUCKET,
     RAW_PREFIX,
-    REGION,
     LoadFunction,
 )
 

@@ -13,15 +13,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from pipeline import layout
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FUNCTIONS_DIR = REPO_ROOT / "lambda"
 EVENTS_DIR = REPO_ROOT / "tests" / "events"
 
-REGION = "us-east-1"
 LAKE_BUCKET = "petrostream-test-lake"  # the bucket the event fixtures name
 DELIVERY_STREAM = "petrostream-test-raw"
 ALERTS_QUEUE = "petrostream-test-alerts"
-RAW_PREFIX = "raw/"
+RAW_PREFIX = layout.prefix("raw")  # where Firehose (moto's) delivers the stream processor's rows
 
 # Every variable either function reads; a load sets the ones it is given and unsets the others.
 FUNCTION_VARIABLES = (
