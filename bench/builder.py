@@ -55,9 +55,8 @@ def _child(mode: str, lake: Path) -> None:
         return
     with tempfile.TemporaryDirectory() as scratch:
         if mode == "builder":
-            store, keys = copy_raw(
-                lake, Path(scratch) / "lake"
-            )  # the build writes curated and gold next to raw
+            # the build writes curated and gold next to raw
+            store, keys = copy_raw(lake, Path(scratch) / "lake")
             started = time.perf_counter()
             rows = build_from_raw(store, keys, work_dir=Path(scratch)).curated_rows
         else:

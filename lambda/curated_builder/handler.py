@@ -72,9 +72,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = time.monotonic()
     output = build_from_raw(S3Store(clients.s3, config.lake_bucket), keys, work_dir=config.work_dir)
     seconds = time.monotonic() - started
-    logger.set_correlation_id(
-        ",".join(output.run_ids) or None
-    )  # the producer runs, as in the stream processor
+    # the producer runs, as in the stream processor
+    logger.set_correlation_id(",".join(output.run_ids) or None)
     metrics.add_metric(name="RawObjectsBuilt", unit=MetricUnit.Count, value=len(keys))
     metrics.add_metric(name="PartitionsWritten", unit=MetricUnit.Count, value=len(output.partitions))
     metrics.add_metric(name="BuildSeconds", unit=MetricUnit.Seconds, value=seconds)
