@@ -198,9 +198,9 @@ def run(
                 raise RuntimeError(f"end to end: {len(summary.failed)} records refused by Kinesis")
             sent = ready
         last_put = time.time()
-        while time.time() - max(visibility.last_change, last_put) < SETTLE_SECONDS and len(
-            visibility.seen
-        ) < len(data):
+        while len(visibility.seen) < len(data):
+            if time.time() - max(visibility.last_change, last_put) >= SETTLE_SECONDS:
+                break  # curated has not changed for SETTLE_SECONDS: stop waiting
             time.sleep(1.0)
         stop.set()
         watcher.join()

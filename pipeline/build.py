@@ -131,9 +131,8 @@ def build_from_raw(
             partitions = build.stage(files)
             run_ids = build.run_ids()
             existing_keys = [layout.partition_key("curated", date, hour) for date, hour in partitions]
-            existing_targets = [
-                root / "existing" / key for key in existing_keys
-            ]  # keeps date=/hour= for DuckDB
+            # under existing/ with their date=/hour= folders, which DuckDB reads as partition columns
+            existing_targets = [root / "existing" / key for key in existing_keys]
             with ThreadPoolExecutor(threads) as pool:
                 found = list(pool.map(store.fetch, existing_keys, existing_targets))
             existing = [t for t, ok in zip(existing_targets, found, strict=True) if ok]

@@ -105,8 +105,8 @@ def test_restart_mid_stream_loses_nothing_acknowledged(persistent, artifacts_dir
     assert second.failed == []
     wanted = {r["event_id"] for r in readings}
     deadline = time.monotonic() + 300
-    while (counts := _curated(persistent.endpoint, outputs.lake_bucket, wanted))[1] < len(
-        wanted
-    ) and time.monotonic() < deadline:
+    while (counts := _curated(persistent.endpoint, outputs.lake_bucket, wanted))[1] < len(wanted):
+        if time.monotonic() >= deadline:
+            break
         time.sleep(2.0)
     assert counts == (len(wanted), len(wanted)), "every acknowledged reading in curated exactly once"
