@@ -152,6 +152,8 @@ def _alert(alerts: list[dict[str, Any]]) -> None:
 
 def _report_undelivered(failed: dict[str, str], records: list[dict[str, Any]]) -> None:
     """Hand Firehose's rejects to the processor, so that its response lists them as batch item failures."""
+    if not failed:
+        return  # the usual case: no need to index the batch
     by_sequence = {record["kinesis"]["sequenceNumber"]: record for record in records}
     for sequence, error in failed.items():
         exception = DeliveryFailed(f"Firehose rejected record {sequence} on all {ATTEMPTS} attempts: {error}")
