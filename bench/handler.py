@@ -1,7 +1,9 @@
 """Stream handler cost per record, in process, in batches of 1,000: the processor's own work
 from a record's bytes to its NDJSON line for Firehose (pipeline.stream.process_batch: two-tier
-pydantic validation, quality notes, envelope; then ndjson_line) against a plain per-record Python
-implementation of the same rules serialised with json.dumps, written here as the reference.
+pydantic validation, out-of-range sensors set aside, quality notes, every detector against the
+well's state; then ndjson_line) against a plain per-record Python implementation of the
+validation serialised with json.dumps, written here as the reference. Both score with the same
+Detector (pipeline/detector.py), so the difference is validation and serialisation.
 
 Both run over the same batches built from the synthetic dataset; their lines must hold the same
 rows, or the comparison would be of two different things. The Lambda wraps this in Powertools'
@@ -28,7 +30,8 @@ from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import Ki
 from bench.report import BenchResult, Measurement
 from bench.workload import readings
 from pipeline import schema
-from pipeline.stream import StreamRecord, envelope_score, iso, ndjson_line, process_batch, quality_issues
+from pipeline.detector import Detector, WellState
+from pipeline.stream import StreamRecord, iso, ndjson_line, process_batch
 from producer.kinesis_writer import encode
 
 BATCH = 1_000
@@ -39,9 +42,11 @@ _REQUIRED = {f.name for f in _FIELDS.values() if f.required}
 _PLAIN_TYPES = {"string": str, "int": int, "double": float}
 
 
-def reference_record(item: StreamRecord) -> dict[str, Any] | None:
-    """The processor's rules, by hand: strict types, ranges, NaN as missing, the envelope.
-    Returns the raw row, or None where the processor would quarantine."""
+def reference_record(
+    item: StreamRecord, states: dict[str, WellState], detector: Detector
+) -> dict[str, Any] | None:
+    """The processor's rules, by hand: strict types, NaN as missing, out-of-range values set
+    aside, then the detector. Returns the raw row, or None where the processor would quarantine."""
     try:
         record = json.loads(item.data)
     except ValueError:
@@ -49,6 +54,7 @@ def reference_record(item: StreamRecord) -> dict[str, Any] | None:
     if not isinstance(record, dict) or not record.keys() >= _REQUIRED or not record.keys() <= _FIELDS.keys():
         return None
     values: dict[str, Any] = dict.fromkeys(_FIELDS)
+    aside: dict[str, float] = {}
     for name, value in record.items():
         spec = _FIELDS[name]
         if value is None:
@@ -73,21 +79,24 @@ def reference_record(item: StreamRecord) -> dict[str, Any] | None:
             if math.isnan(value):
                 continue
             if not spec.min <= value <= spec.max:
-                return None
+                aside[name] = value
+                continue
         values[name] = value
-    issues = quality_issues(values)
-    if len(issues) == len(schema.sensors()):
+    if not aside and all(values[s.name] is None for s in schema.sensors()):
         return None
-    score = envelope_score(values)
+    well = values["well_id"]
+    state = states.setdefault(well, WellState())
+    score = detector.score(well, state, values["event_time"].timestamp(), values, aside)
     return {
         **values,
         "event_time": iso(values["event_time"]),
         "ingested_at": iso(item.arrival),
         "sequence_number": item.sequence_number,
-        "quality_issues": ",".join(issues) or None,
-        "anomaly_flag": score > 1.0,
-        "anomaly_type": "envelope" if score > 1.0 else None,
-        "anomaly_score": round(score, 6),
+        "quality_issues": ",".join(score.notes) or None,
+        "set_aside": json.dumps(aside) if aside else None,
+        "anomaly_flag": score.flag,
+        "anomaly_type": ",".join(score.types) or None,
+        "anomaly_score": score.score,
     }
 
 
@@ -97,7 +106,9 @@ def ours(group: list[StreamRecord]) -> list[bytes]:
 
 
 def reference(group: list[StreamRecord]) -> list[bytes]:
-    rows = (reference_record(item) for item in group)
+    states: dict[str, WellState] = {}
+    detector = Detector()
+    rows = (reference_record(item, states, detector) for item in group)
     return [json.dumps(row, separators=(",", ":")).encode() + b"\n" for row in rows if row is not None]
 
 

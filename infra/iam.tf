@@ -47,6 +47,21 @@ data "aws_iam_policy_document" "processor" {
     resources = ["${aws_s3_bucket.lake.arn}/${local.zones.quarantine}*"]
   }
   statement {
+    sid       = "DetectorState" # each well's state, read and written back conditionally
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/${local.zones.detector_state}*"]
+  }
+  statement {
+    sid       = "DetectorStateMissing" # without ListBucket a missing state reads as 403, not 404
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.lake.arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.zones.detector_state}*"]
+    }
+  }
+  statement {
     sid       = "LakeKey" # read the encrypted stream, write encrypted quarantine objects
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [aws_kms_key.lake.arn]

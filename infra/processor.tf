@@ -31,6 +31,7 @@ resource "aws_lambda_function" "processor" {
       DELIVERY_STREAM_NAME         = aws_kinesis_firehose_delivery_stream.raw.name
       LAKE_BUCKET                  = aws_s3_bucket.lake.bucket
       QUARANTINE_PREFIX            = local.zones.quarantine
+      STATE_PREFIX                 = local.zones.detector_state
       ALERTS_QUEUE_URL             = aws_sqs_queue.alerts.url
       POWERTOOLS_SERVICE_NAME      = "stream-processor"
       POWERTOOLS_METRICS_NAMESPACE = "PetroStream"

@@ -1,12 +1,12 @@
 """Raw NDJSON -> curated Parquet -> gold aggregates, with DuckDB over local files.
 
 A build takes new raw objects, finds the (date, hour) partitions they touch, merges them with
-those partitions' current curated files, deduplicates by event_id (the earliest arrival wins),
-recomputes detection over each whole partition and writes one sorted, zstd-compressed file per
-partition, then the gold aggregates of the same partitions. The output is a function of the set
-of readings only, so rebuilding is idempotent and a replay adds nothing. `build_from_raw` moves
-the files to and from a LakeStore (pipeline/storage.py), so the same code runs in the builder
-Lambda, the CLI and the unit tests.
+those partitions' current curated files, deduplicates by event_id (the earliest arrival wins)
+and writes one sorted, zstd-compressed file per partition, then the gold aggregates of the same
+partitions. Flags arrive with the rows: the stream processor detects (pipeline/detector.py).
+The output is a function of the set of readings only, so rebuilding is idempotent and a replay
+adds nothing. `build_from_raw` moves the files to and from a LakeStore (pipeline/storage.py),
+so the same code runs in the builder Lambda, the CLI and the unit tests.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline import detection, duck, gold, layout, schema
+from pipeline import duck, gold, layout, schema
 from pipeline.relations import curated_relation, raw_relation
 from pipeline.storage import LakeStore
 
@@ -70,11 +70,10 @@ class CuratedBuild:
     def write(
         self, existing_curated: Sequence[str | Path], out_dir: Path
     ) -> tuple[list[Partition], int, dict[str, Path]]:
-        """Merge with existing curated files, deduplicate, detect, write curated and gold.
+        """Merge with existing curated files, deduplicate, write curated and gold.
 
         Returns (partitions, curated rows, lake key -> local file written for it)."""
-        record = [f.name for f in schema.raw_fields() if f.stage == "record"]
-        keep = ", ".join([*record, "ingested_at", "sequence_number", "date", "hour"])
+        keep = ", ".join(f.name for f in schema.curated_fields())
         union = f"SELECT {keep} FROM incoming"
         if existing_curated:
             union += f" UNION ALL SELECT {keep} FROM {curated_relation(existing_curated)}"
@@ -84,7 +83,7 @@ class CuratedBuild:
                 "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, sequence_number) = 1"
             )
             self.con.execute(
-                f"CREATE OR REPLACE TEMP TABLE curated AS SELECT * FROM ({detection.curated_sql('merged')}) "
+                "CREATE OR REPLACE TEMP TABLE curated AS SELECT * FROM merged "
                 "ORDER BY date, hour, well_id, event_time"
             )
         partitions = self._partitions("curated")

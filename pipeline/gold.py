@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline import detection, schema
+from pipeline import schema
 
 # The gold zones, each with the SELECT that computes it from a relation of curated rows.
 ZONES = ("gold_well_hourly", "gold_class_hourly")
@@ -22,7 +22,7 @@ def well_hourly_sql(source: str) -> str:
             measures += [f"avg({n}) AS {n}_mean", f"min({n}) AS {n}_min", f"max({n}) AS {n}_max"]
     by_type = [
         f"{_count_if(f"contains(coalesce(anomaly_type, ''), '{t}')")} AS {t}_anomalies"
-        for t in detection.ANOMALY_TYPES
+        for t in schema.anomaly_types()
     ]
     return f"""
 SELECT well_id, count(*) AS readings, {", ".join(measures)},

@@ -97,12 +97,13 @@ def curated_fields() -> tuple[Field, ...]:
     return tuple(f for f in columns if not f.partition) + tuple(f for f in columns if f.partition)
 
 
-def envelope() -> dict[str, dict[str, float]]:
-    return cast(dict[str, dict[str, float]], document()["envelope"]["rules"])
-
-
 def detection() -> dict[str, Any]:
     return cast(dict[str, Any], document()["detection"])
+
+
+def anomaly_types() -> tuple[str, ...]:
+    """The detectors' names, as anomaly_type lists them (and gold counts them)."""
+    return tuple(detection()["anomaly_types"])
 
 
 def duckdb_columns(columns: tuple[Field, ...]) -> dict[str, str]:

@@ -1,16 +1,23 @@
 """What the stream processor does to a batch of Kinesis records, without any AWS call.
 
-Each record is judged on its own: validation, data-quality notes and the fixed operating
-envelope. Nothing here looks at a neighbouring record, so the output for a record is the same
-whatever batch it arrives in (batch sizes 1, 7, 100 or 1,000 give identical rows). The checks
-that need history (rate of change, rolling z-score, frozen sensors) run in the curated builder,
-which sees a whole (date, hour) partition at once: see pipeline/detection.py.
+Each record is validated (pipeline/validation.py: structurally broken records are quarantined
+whole, out-of-range sensor values are set aside) and scored by every detector against its well's
+state (pipeline/detector.py). A StreamScorer holds the states of the wells of one batch: loaded
+before the batch, advanced record by record in arrival order (Kinesis keeps one partition key's
+order within a shard, and the partition key is the well), and committed after delivery.
+
+A batch's state is committed only together with its delivery: `states_to_commit(checkpoint)`
+gives each well's state after exactly the records Lambda will not send again (those before the
+first failed record), so a retried batch is scored from the same state as the first attempt, and
+a stream's flags do not depend on its batch sizes.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -19,9 +26,8 @@ from typing import Any
 from pydantic_core import to_json
 
 from pipeline import schema
+from pipeline.detector import Detector, WellState
 from pipeline.validation import validate
-
-SCORE_CAP = 10.0
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,7 @@ class StreamRecord:
     data: bytes
 
 
-# What process_record says about one record: (raw row, None) or (None, quarantine entry).
+# What the scorer says about one record: (raw row, None) or (None, quarantine entry).
 Verdict = tuple[dict[str, Any] | None, dict[str, Any] | None]
 
 
@@ -53,12 +59,8 @@ class BatchOutcome:
             outcome.add_verdict(sequence_number, verdict)
         return outcome
 
-    def add(self, item: StreamRecord) -> None:
-        """Judge one record and keep the verdict: a raw row, or a quarantine entry."""
-        self.add_verdict(item.sequence_number, process_record(item))
-
     def add_verdict(self, sequence_number: str, verdict: Verdict) -> None:
-        """Keep the verdict process_record gave for the record with this sequence number."""
+        """Keep the verdict the scorer gave for the record with this sequence number."""
         row, quarantined = verdict
         if row is not None:
             self.rows.append((sequence_number, row))
@@ -71,7 +73,7 @@ class BatchOutcome:
             )
 
     def alerts(self) -> list[dict[str, Any]]:
-        """One alert per well and detector, summarising the flagged rows of this batch."""
+        """One alert per well and set of detectors, summarising the flagged rows of this batch."""
         grouped: dict[tuple[str, str], dict[str, Any]] = {}
         for _, row in self.rows:
             if not row["anomaly_flag"]:
@@ -108,31 +110,7 @@ def iso(moment: datetime) -> str:
 # their event times, so a batch of 1,000 formats a few dozen distinct values of each.
 _arrival_iso = lru_cache(maxsize=1024)(iso)
 _event_iso = lru_cache(maxsize=4096)(iso)
-
-# The envelope and the sensor names as plain tuples: read once, used for every record.
-_RULES = tuple(
-    (name, rule.get("max") if rule.get("max", 0) > 0 else None, rule.get("min"))
-    for name, rule in schema.envelope().items()
-)
-_MISSING = tuple((f.name, f"missing:{f.name}") for f in schema.sensors())
-
-
-def envelope_score(record: dict[str, Any]) -> float:
-    """Largest breach of the fixed operating envelope; above 1.0 means outside it."""
-    score = 0.0
-    for name, high, low in _RULES:
-        value = record.get(name)
-        if value is None:
-            continue
-        if high is not None:
-            score = max(score, value / high)
-        if low is not None:
-            score = max(score, SCORE_CAP if value <= 0 else low / value)
-    return min(score, SCORE_CAP)
-
-
-def quality_issues(record: dict[str, Any]) -> list[str]:
-    return [note for name, note in _MISSING if record.get(name) is None]
+_SENSORS = tuple(f.name for f in schema.sensors())
 
 
 def _quarantine(item: StreamRecord, reason: str, errors: list[dict[str, str]]) -> dict[str, Any]:
@@ -150,41 +128,125 @@ def _quarantine(item: StreamRecord, reason: str, errors: list[dict[str, str]]) -
     }
 
 
-def process_record(item: StreamRecord) -> Verdict:
-    """(raw row, None) for a valid record, (None, quarantine entry) for an invalid one."""
-    record, errors = validate(item.data)
-    if record is None:
-        return None, _quarantine(item, "invalid_record", errors)
-    issues = quality_issues(record)
-    if len(issues) == len(_MISSING):
-        return None, _quarantine(
-            item,
-            "no_sensor_values",
-            [{"field": "<sensors>", "error": "missing", "message": "every sensor value is null or NaN"}],
-        )
-    score = envelope_score(record)
-    flagged = score > 1.0
-    row = {
-        **record,
-        "event_time": _event_iso(record["event_time"]),
-        "ingested_at": _arrival_iso(item.arrival),
-        "sequence_number": item.sequence_number,
-        "quality_issues": ",".join(issues) or None,
-        "anomaly_flag": flagged,
-        "anomaly_type": "envelope" if flagged else None,
-        "anomaly_score": round(score, 6),
-    }
-    return row, None
+def _audit(aside: Mapping[str, float]) -> str:
+    """Set-aside values as a JSON object; a non-finite value (1e400 on the wire) as its text."""
+    return json.dumps({name: value if math.isfinite(value) else repr(value) for name, value in aside.items()})
 
 
-def process_batch(items: Iterable[StreamRecord]) -> BatchOutcome:
+def sequence_key(sequence_number: str) -> int:
+    """Kinesis sequence numbers are decimal strings that grow within a shard: compare as integers."""
+    return int(sequence_number)
+
+
+@dataclass
+class _Applied:
+    sequence: int
+    moment: float
+    record: dict[str, Any]
+    aside: dict[str, float]
+
+
+class StreamScorer:
+    """Validates and scores the records of one batch against their wells' states.
+
+    states: the committed state of each well expected in the batch (by partition key); a well
+    not in it is loaded through `load` when its first record arrives."""
+
+    def __init__(
+        self,
+        detector: Detector,
+        states: Mapping[str, WellState] | None = None,
+        load: Callable[[str], WellState] | None = None,
+    ) -> None:
+        self.detector = detector
+        self._load = load or (lambda _well: WellState())
+        self.states: dict[str, WellState] = dict(states or {})
+        self._initial = {well: state.copy() for well, state in self.states.items()}
+        self._applied: dict[str, list[_Applied]] = {}
+        self.implausible: list[dict[str, Any]] = []  # sensor faults newly found in this batch
+
+    def state(self, well_id: str) -> WellState:
+        if well_id not in self.states:
+            self.states[well_id] = self._load(well_id)
+            self._initial[well_id] = self.states[well_id].copy()
+        return self.states[well_id]
+
+    def process(self, item: StreamRecord) -> Verdict:
+        """(raw row, None) for a valid record, (None, quarantine entry) for an invalid one."""
+        record, aside, errors = validate(item.data)
+        if record is None:
+            return None, _quarantine(item, "invalid_record", errors)
+        if not aside and all(record[name] is None for name in _SENSORS):
+            return None, _quarantine(
+                item,
+                "no_sensor_values",
+                [{"field": "<sensors>", "error": "missing", "message": "every sensor value is null or NaN"}],
+            )
+        well_id = record["well_id"]
+        state = self.state(well_id)
+        moment = record["event_time"].timestamp()
+        before = state.watermark
+        score = self.detector.score(well_id, state, moment, record, aside)
+        if state.watermark != before:  # the reading advanced the state (it was not late)
+            self._applied.setdefault(well_id, []).append(
+                _Applied(sequence_key(item.sequence_number), moment, record, aside)
+            )
+        for sensor in score.implausible:
+            self.implausible.append(
+                {
+                    "source": "data-quality",
+                    "issue": "implausible_sensor",
+                    "well_id": well_id,
+                    "sensor": sensor,
+                    "value": aside[sensor] if math.isfinite(aside[sensor]) else repr(aside[sensor]),
+                    "event_time": _event_iso(record["event_time"]),
+                    "message": f"{sensor} of {well_id} has been outside its physical range for "
+                    f"{self.detector.p.implausible_seconds:g} s; its values are set aside",
+                }
+            )
+        row = {
+            **record,
+            "event_time": _event_iso(record["event_time"]),
+            "ingested_at": _arrival_iso(item.arrival),
+            "sequence_number": item.sequence_number,
+            "quality_issues": ",".join(score.notes) or None,
+            "set_aside": _audit(aside) if aside else None,
+            "anomaly_flag": score.flag,
+            "anomaly_type": ",".join(score.types) or None,
+            "anomaly_score": score.score,
+        }
+        return row, None
+
+    def states_to_commit(self, checkpoint: str | None = None) -> dict[str, WellState]:
+        """The state of every well the batch advanced, after the records before `checkpoint` (the
+        first record Lambda will deliver again; None: the whole batch was delivered)."""
+        limit = None if checkpoint is None else sequence_key(checkpoint)
+        committed = {}
+        for well_id, applied in self._applied.items():
+            if limit is None or applied[-1].sequence < limit:
+                committed[well_id] = self.states[well_id]
+                continue
+            kept = [a for a in applied if a.sequence < limit]
+            if not kept:
+                continue
+            state = self._initial[well_id].copy()
+            for a in kept:
+                self.detector.score(well_id, state, a.moment, a.record, a.aside)
+            committed[well_id] = state
+        return committed
+
+
+def process_batch(items: Iterable[StreamRecord], scorer: StreamScorer | None = None) -> BatchOutcome:
+    """Score a batch from fresh states (or the given scorer's): tests, benchmarks and the CLI."""
+    scorer = scorer or StreamScorer(Detector())
     outcome = BatchOutcome()
     for item in items:
-        outcome.add(item)
+        outcome.add_verdict(item.sequence_number, scorer.process(item))
     return outcome
 
 
 def ndjson_line(row: dict[str, Any]) -> bytes:
     """One JSON line, serialised by pydantic-core (much faster than json.dumps on these rows).
-    Rows hold no NaN or infinity: validation maps NaN to missing and scores are capped."""
+    Rows hold no NaN or infinity: validation maps NaN to missing, sets non-finite values aside
+    (kept as text) and scores are capped."""
     return to_json(row) + b"\n"

@@ -1,10 +1,15 @@
 """Stream processor: Kinesis batch -> validated, flagged rows -> Firehose (raw zone).
 
-Per record (pipeline/stream.py, no AWS): strict validation against the schema, data-quality
-notes, the fixed operating envelope. Powertools' BatchProcessor runs `record_handler` on each
-record and keeps the verdict it returns; the handler then acts on the whole batch: valid rows go
-to Firehose as NDJSON, invalid ones to one quarantine object per batch with their reasons, and
+Per record (pipeline/stream.py, no AWS): strict validation against the schema (out-of-range
+sensors set aside), data-quality notes, and every detector against its well's own state
+(pipeline/detector.py). Powertools' BatchProcessor runs `record_handler` on each record and
+keeps the verdict it returns; the handler then acts on the whole batch: valid rows go to
+Firehose as NDJSON, invalid ones to one quarantine object per batch with their reasons, and
 flagged ones also raise an alert (a structured log line and a message on the alerts queue).
+
+Each well's detector state is loaded from S3 before the batch and committed after delivery,
+conditionally on the version read (pipeline/state_store.py), and only up to the first record
+Lambda will deliver again, so a retried batch is scored from the state its first attempt saw.
 
 Partial batch failures go through Powertools too: a record whose handler raised, or that
 Firehose still rejected after retries (handed to the processor's `failure_handler`), is returned
@@ -36,7 +41,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from processor_config import ProcessorConfig
 
 from pipeline.batching import chunks
-from pipeline.stream import BatchOutcome, StreamRecord, Verdict, iso, ndjson_line, process_record
+from pipeline.detector import Detector
+from pipeline.state_store import S3StateStore, StateConflict
+from pipeline.stream import BatchOutcome, StreamRecord, StreamScorer, Verdict, iso, ndjson_line
 
 MAX_RECORDS = 500  # Firehose PutRecordBatch: 500 records and 4 MiB per call
 MAX_BYTES = 4 * 1024 * 1024
@@ -67,11 +74,13 @@ metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.KinesisDataStreams, raise_on_entire_batch_failure=False)
 config = ProcessorConfig.from_env()
 clients = Clients.create()
+detector = Detector(overrides=config.limits)
+scorer = StreamScorer(detector)  # replaced at the start of every invocation
 
 
 def record_handler(record: KinesisStreamRecord) -> Verdict:
     """Judge one record; Powertools keeps the verdict (raw row or quarantine entry) as its result."""
-    return process_record(
+    return scorer.process(
         StreamRecord(
             sequence_number=record.kinesis.sequence_number,
             partition_key=record.kinesis.partition_key,
@@ -139,10 +148,13 @@ def _quarantine(entries: list[dict[str, Any]], shard: str) -> str:
     return key
 
 
-def _alert(alerts: list[dict[str, Any]]) -> None:
+def _alert(alerts: list[dict[str, Any]], faults: list[dict[str, Any]]) -> None:
     for alert in alerts:
         logger.warning("anomaly", extra={"alert": alert})
-    if not config.alerts_queue_url:
+    for fault in faults:
+        logger.warning("sensor_fault", extra={"fault": fault})
+    alerts = alerts + faults
+    if not config.alerts_queue_url or not alerts:
         return
     for start in range(0, len(alerts), ALERTS_PER_MESSAGE_BATCH):
         batch = alerts[start : start + ALERTS_PER_MESSAGE_BATCH]
@@ -161,11 +173,23 @@ def _report_undelivered(failed: dict[str, str], records: list[dict[str, Any]]) -
         processor.failure_handler(KinesisStreamRecord(by_sequence[sequence]), exc_info)
 
 
+def _checkpoint(response: PartialItemFailureResponse) -> str | None:
+    """The first record Lambda will deliver again (it retries from the lowest failed one)."""
+    failed = [str(item["itemIdentifier"]) for item in response["batchItemFailures"]]  # Kinesis: a str
+    return min(failed, key=int) if failed else None
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    global scorer
     records: list[dict[str, Any]] = event.get("Records", [])
     started = time.time()
+    states = S3StateStore(clients.s3, config.lake_bucket, config.state_prefix)
+    # the partition key is the well: load every well's state at once, others as they appear
+    scorer = StreamScorer(
+        detector, states.load_many({r["kinesis"]["partitionKey"] for r in records}), load=states.load
+    )
     with processor(records=records, handler=record_handler):
         outcome = batch_outcome(processor.process())
         if records and len(processor.exceptions) == len(records):
@@ -185,7 +209,17 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             )
         failed = _deliver_rows(outcome.rows)
         _report_undelivered(failed, records)  # before the block ends: _clean() builds the response
-        _alert(outcome.alerts())
+    response = processor.response()
+    committed = scorer.states_to_commit(_checkpoint(response))
+    try:
+        states.commit_many(committed)
+    except StateConflict as conflict:
+        # Another invocation advanced a well since this one loaded it (a duplicate invocation):
+        # fail, so Lambda retries the batch against the newer state; its rows are in the raw zone
+        # already and the lake keeps one copy of each event_id.
+        logger.error("state_conflict", extra={"error": str(conflict)})
+        raise
+    _alert(outcome.alerts(), scorer.implausible)
 
     metrics.add_metric(name="RecordsIn", unit=MetricUnit.Count, value=len(records))
     metrics.add_metric(name="RecordsValid", unit=MetricUnit.Count, value=len(outcome.rows))
@@ -204,8 +238,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             "quarantined": len(outcome.quarantined),
             "anomalies": outcome.anomalies,
             "delivery_failures": len(failed),
+            "states_committed": len(committed),
             "started_at": iso(datetime.fromtimestamp(started, UTC)),
             "oldest_arrival": oldest,
         },
     )
-    return processor.response()
+    return response

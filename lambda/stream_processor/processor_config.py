@@ -7,23 +7,54 @@ their own Lambda, and a test session imports both.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from pipeline.function_settings import required
+from pipeline import schema
+from pipeline.detector import Limits
+from pipeline.function_settings import MissingSetting, required
 
 
 def _required(environ: Mapping[str, str], name: str, needed_for: str) -> str:
     return required(environ, name, "stream processor", needed_for, "infra/processor.tf")
 
 
+class InvalidSetting(MissingSetting):
+    """A variable is set but cannot be used; the message says which and why."""
+
+
+def well_limits(text: str) -> dict[str, dict[str, Limits]]:
+    """WELL_LIMITS: {"WELL-00001": {"p_mon_ckp": {"min": ..., "max": ...}}}: configured operating
+    limits that replace a sensor's learned envelope on one well (Terraform variable well_limits)."""
+    if not text:
+        return {}
+    sensors = {f.name for f in schema.sensors()}
+    try:
+        document = json.loads(text)
+        limits: dict[str, dict[str, Limits]] = {}
+        for well, by_sensor in document.items():
+            for sensor, bounds in by_sensor.items():
+                if sensor not in sensors:
+                    raise ValueError(f"{well}: {sensor!r} is not a sensor of the schema")
+                unknown = set(bounds) - {"min", "max"}
+                if unknown:
+                    raise ValueError(f"{well}.{sensor}: only min and max can be set, not {sorted(unknown)}")
+                limits.setdefault(well, {})[sensor] = Limits(bounds.get("min"), bounds.get("max"))
+    except (ValueError, AttributeError, TypeError) as error:
+        raise InvalidSetting(f"WELL_LIMITS is not a valid set of well limits: {error}") from error
+    return limits
+
+
 @dataclass(frozen=True)
 class ProcessorConfig:
     delivery_stream_name: str  # Firehose stream that writes valid rows to the raw zone
-    lake_bucket: str  # bucket of the quarantine objects
+    lake_bucket: str  # bucket of the quarantine objects and of the detector states
     quarantine_prefix: str  # zone of invalid records, e.g. "quarantine/"
+    state_prefix: str  # zone of each well's detector state, e.g. "state/detector/"
     alerts_queue_url: str | None  # SQS queue of anomaly alerts; None: alerts are only logged
+    limits: dict[str, dict[str, Limits]] = field(default_factory=dict)  # configured per-well limits
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ProcessorConfig:
@@ -34,5 +65,7 @@ class ProcessorConfig:
             ),
             lake_bucket=_required(env, "LAKE_BUCKET", "the lake bucket to write quarantined records to"),
             quarantine_prefix=_required(env, "QUARANTINE_PREFIX", "the key prefix of the quarantine zone"),
+            state_prefix=_required(env, "STATE_PREFIX", "the key prefix of the wells' detector states"),
             alerts_queue_url=env.get("ALERTS_QUEUE_URL") or None,
+            limits=well_limits(env.get("WELL_LIMITS", "")),
         )

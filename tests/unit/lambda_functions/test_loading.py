@@ -28,6 +28,7 @@ def test_the_two_functions_load_side_by_side(
             "DELIVERY_STREAM_NAME": delivery_stream,
             "LAKE_BUCKET": LAKE_BUCKET,
             "QUARANTINE_PREFIX": "quarantine/",
+            "STATE_PREFIX": "state/detector/",
             "ALERTS_QUEUE_URL": alerts_queue_url,
         },
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from types import ModuleType
 from typing import Any
 
@@ -14,6 +15,8 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from aws_lambda_powertools.utilities.data_classes.kinesis_stream_event import KinesisStreamRecord
 from botocore.stub import Stubber
 
+from pipeline import layout
+from pipeline.detector import Detector, WellState
 from tests.unit.lambda_functions.support import (
     LAKE_BUCKET,
     RAW_PREFIX,
@@ -26,9 +29,10 @@ from tests.unit.lambda_functions.support import (
 )
 
 QUARANTINE_PREFIX = "quarantine/"
+STATE_PREFIX = layout.prefix("detector_state")
 # What each record of tests/events/kinesisStreamEvent.json is (see tests/events/README.md).
 VALID = (0, 1, 2)
-FLAGGED = 3  # qgl below the envelope's minimum
+FLAGGED = 3  # flagged once its well has learned a lower p_tpt (seed_state)
 NOT_JSON = 4  # a truncated record
 WRONG_TYPE = 5  # p_pdg is a string
 ALL = (*VALID, FLAGGED, NOT_JSON, WRONG_TYPE)
@@ -63,12 +67,39 @@ def log_lines(out: str, message: str) -> list[dict[str, Any]]:
     return [line for line in emitted(out)[0] if line["message"] == message]
 
 
+def learned_state(reading: dict[str, Any], p_tpt_scale: float = 1 / 1.3, seconds: int = 900) -> WellState:
+    """The state of a well that ran quietly at the reading's values (p_tpt scaled) until just before it."""
+    detector, state = Detector(), WellState()
+    moment = datetime.fromisoformat(reading["event_time"]).timestamp()
+    sensors = {name: reading[name] for name in detector.p.monitored}
+    for i in range(seconds, 0, -1):
+        wobble = 1 + 1e-4 * (i % 7 - 3)
+        values = {k: None if v is None else v * wobble for k, v in sensors.items()}
+        values["p_tpt"] = reading["p_tpt"] * p_tpt_scale * wobble
+        detector.score(reading["well_id"], state, moment - i, values)
+    return state
+
+
+def seed_state(s3: Any, reading: dict[str, Any], **kwargs: Any) -> WellState:
+    """Put a learned state of the reading's well where the function reads it."""
+    state = learned_state(reading, **kwargs)
+    key = f"{STATE_PREFIX}{reading['well_id']}.json"
+    s3.put_object(Bucket=LAKE_BUCKET, Key=key, Body=json.dumps(state.to_json()).encode())
+    return state
+
+
+def stored_state(s3: Any, well_id: str) -> WellState:
+    body = s3.get_object(Bucket=LAKE_BUCKET, Key=f"{STATE_PREFIX}{well_id}.json")["Body"].read()
+    return WellState.from_json(json.loads(body))
+
+
 @pytest.fixture
 def environment(s3: Any, alerts_queue_url: str, delivery_stream: str) -> dict[str, str]:
     return {
         "DELIVERY_STREAM_NAME": delivery_stream,
         "LAKE_BUCKET": LAKE_BUCKET,
         "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
+        "STATE_PREFIX": STATE_PREFIX,
         "ALERTS_QUEUE_URL": alerts_queue_url,
     }
 
@@ -167,6 +198,7 @@ def test_a_flagged_record_raises_an_alert_on_the_queue(
 ) -> None:
     event = fixture_event((0, FLAGGED))
     flagged = payload(event, 1)
+    seed_state(s3, flagged)
 
     assert invoke(processor, event) == {"batchItemFailures": []}
 
@@ -174,7 +206,8 @@ def test_a_flagged_record_raises_an_alert_on_the_queue(
         "Messages"
     ]
     [alert] = [json.loads(message["Body"]) for message in messages]
-    assert (alert["well_id"], alert["anomaly_type"], alert["count"]) == (flagged["well_id"], "envelope", 1)
+    assert (alert["well_id"], alert["count"]) == (flagged["well_id"], 1)
+    assert "zscore" in alert["anomaly_type"].split(",")
     assert (
         alert["first_event_time"]
         == alert["last_event_time"]
@@ -189,15 +222,15 @@ def test_a_flagged_record_raises_an_alert_on_the_queue(
     assert metric_values(emitted(out)[1])["Anomalies"] == 1.0
 
 
-def test_alerts_go_to_the_queue_in_batches_of_ten(processor: ModuleType, alerts_queue_url: str) -> None:
+def test_alerts_go_to_the_queue_in_batches_of_ten(
+    processor: ModuleType, s3: Any, alerts_queue_url: str
+) -> None:
     flagged = payload(fixture_event(), FLAGGED)
     wells = [f"WELL-{i:05d}" for i in range(101, 113)]  # one alert per well: 12, more than one batch
-    event = kinesis_event(
-        [
-            json.dumps({**flagged, "well_id": well, "event_id": f"{i:032x}"}).encode()
-            for i, well in enumerate(wells)
-        ]
-    )
+    readings = [{**flagged, "well_id": well, "event_id": f"{i:032x}"} for i, well in enumerate(wells)]
+    for reading in readings:
+        seed_state(s3, reading)
+    event = kinesis_event([json.dumps(reading).encode() for reading in readings])
 
     invoke(processor, event)
 
@@ -210,11 +243,12 @@ def test_alerts_go_to_the_queue_in_batches_of_ten(processor: ModuleType, alerts_
 
 
 def test_without_an_alerts_queue_alerts_are_only_logged(
-    load_function: LoadFunction, environment: dict[str, str], alerts_queue_url: str, capsys: Any
+    load_function: LoadFunction, environment: dict[str, str], s3: Any, alerts_queue_url: str, capsys: Any
 ) -> None:
     processor = load_function(
         "stream_processor", {k: v for k, v in environment.items() if k != "ALERTS_QUEUE_URL"}
     )
+    seed_state(s3, payload(fixture_event(), FLAGGED))
 
     assert processor.config.alerts_queue_url is None
     assert invoke(processor, fixture_event((FLAGGED,))) == {"batchItemFailures": []}
@@ -305,7 +339,9 @@ def test_invocations_share_no_state(processor: ModuleType, firehose: Stubber, ca
     assert [line["records"] for line in log_lines(capsys.readouterr().out, "batch")] == [3, 1]
 
 
-@pytest.mark.parametrize("missing", ["DELIVERY_STREAM_NAME", "LAKE_BUCKET", "QUARANTINE_PREFIX"])
+@pytest.mark.parametrize(
+    "missing", ["DELIVERY_STREAM_NAME", "LAKE_BUCKET", "QUARANTINE_PREFIX", "STATE_PREFIX"]
+)
 def test_a_missing_variable_is_named_when_the_function_loads(
     load_function: LoadFunction, environment: dict[str, str], missing: str
 ) -> None:
@@ -314,7 +350,104 @@ def test_a_missing_variable_is_named_when_the_function_loads(
 
 
 def _row(processor: ModuleType, event: dict[str, Any], index: int) -> dict[str, Any]:
-    """The raw row the handler makes of the event's record at `index`."""
+    """The raw row the handler makes of the event's record at `index` (from a well with no state)."""
+    processor.scorer = processor.StreamScorer(processor.detector)
     row, _ = processor.record_handler(KinesisStreamRecord(event["Records"][index]))
     assert row is not None
     return dict(row)
+
+
+def _series(count: int, step_at: int | None = None) -> list[bytes]:
+    """`count` readings of one well a second apart, built on fixture record 0; p_tpt 20% up from step_at."""
+    first = payload(fixture_event(), 0)
+    start = datetime.fromisoformat(first["event_time"]).timestamp()
+    readings = []
+    for i in range(count):
+        moment = datetime.fromtimestamp(start + i).isoformat().replace("+00:00", "Z")
+        scale = 1.2 if step_at is not None and i >= step_at else 1 + 1e-4 * (i % 5)
+        readings.append(
+            json.dumps(
+                {**first, "event_id": f"{i:032x}", "event_time": moment, "p_tpt": first["p_tpt"] * scale}
+            ).encode()
+        )
+    return readings
+
+
+def _flags(s3: Any) -> dict[str, tuple[bool, str | None]]:
+    return {row["event_id"]: (row["anomaly_flag"], row["anomaly_type"]) for row in ndjson(s3, RAW_PREFIX)}
+
+
+def test_state_carries_across_invocations_and_cold_starts(
+    load_function: LoadFunction, environment: dict[str, str], s3: Any
+) -> None:
+    """One invocation of 700 readings flags what three invocations of three cold functions flag."""
+    readings = _series(700, step_at=650)
+    invoke(load_function("stream_processor", environment), kinesis_event(readings))
+    whole = _flags(s3)
+    assert sum(flag for flag, _ in whole.values()) == 50  # the step, and nothing before it
+    s3.delete_objects(
+        Bucket=LAKE_BUCKET,
+        Delete={"Objects": [{"Key": k} for k in [*objects(s3, RAW_PREFIX), *objects(s3, STATE_PREFIX)]]},
+    )
+
+    for start in (0, 300, 600):
+        cold = load_function("stream_processor", environment)
+        invoke(cold, kinesis_event(readings[start : start + 300], first_sequence=10**20 + start))
+
+    assert _flags(s3) == whole
+    well = payload(fixture_event(), 0)["well_id"]
+    assert stored_state(s3, well).applied == 700
+
+
+def test_a_partial_failure_commits_the_state_of_the_records_before_it_only(
+    processor: ModuleType, firehose: Stubber, s3: Any
+) -> None:
+    readings = _series(10)
+    event = kinesis_event(readings)
+    firehose.add_response("put_record_batch", rejecting(10, {6}))
+    for _ in range(processor.ATTEMPTS - 1):
+        firehose.add_response("put_record_batch", rejecting(1, {0}))
+
+    response = invoke(processor, event)
+
+    assert response == {"batchItemFailures": [{"itemIdentifier": sequences(event)[6]}]}
+    well = payload(fixture_event(), 0)["well_id"]
+    state = stored_state(s3, well)
+    assert state.applied == 6
+    assert state.watermark == datetime.fromisoformat(json.loads(readings[5])["event_time"]).timestamp()
+
+
+def test_a_replayed_batch_changes_no_state_and_is_marked_late(processor: ModuleType, s3: Any) -> None:
+    event = kinesis_event(_series(5))
+    invoke(processor, event)
+    well = payload(fixture_event(), 0)["well_id"]
+    before = s3.get_object(Bucket=LAKE_BUCKET, Key=f"{STATE_PREFIX}{well}.json")["Body"].read()
+
+    invoke(processor, kinesis_event(_series(5), first_sequence=10**30))
+
+    assert s3.get_object(Bucket=LAKE_BUCKET, Key=f"{STATE_PREFIX}{well}.json")["Body"].read() == before
+    second = [row for row in ndjson(s3, RAW_PREFIX) if row["sequence_number"].startswith("1000")]
+    assert len(second) == 5 and all("late" in row["quality_issues"] for row in second)
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")
+def test_a_state_replaced_by_another_writer_fails_the_invocation(
+    processor: ModuleType, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    well = payload(fixture_event(), 0)["well_id"]
+    key = f"{STATE_PREFIX}{well}.json"
+    s3.put_object(Bucket=LAKE_BUCKET, Key=key, Body=json.dumps(WellState().to_json()).encode())
+    original_load = processor.S3StateStore.load
+
+    def load_then_race(store: Any, well_id: str) -> WellState:
+        state = original_load(store, well_id)
+        s3.put_object(Bucket=LAKE_BUCKET, Key=key, Body=b'{"written": "by another invocation"}')
+        return state
+
+    monkeypatch.setattr(processor.S3StateStore, "load", load_then_race)
+
+    with pytest.raises(processor.StateConflict, match=well):
+        invoke(processor, kinesis_event(_series(3)))
+    assert (
+        s3.get_object(Bucket=LAKE_BUCKET, Key=key)["Body"].read() == b'{"written": "by another invocation"}'
+    )

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from pipeline import layout
 from pipeline.build import build_from_raw
-from pipeline.detection import _envelope_sql
 from pipeline.duck import connect
 from pipeline.relations import curated_relation
 from pipeline.storage import DirectoryStore
-from pipeline.stream import envelope_score
 
 from .helpers import raw_rows, stream_records, write_raw
 
@@ -75,15 +72,6 @@ def test_replaying_the_same_raw_again_changes_nothing(tmp_path, rows):
     paths = write_raw(replay, store.root / layout.prefix("raw") / "replay", 1000)
     build_from_raw(store, [p.relative_to(store.root).as_posix() for p in paths])
     assert {zone: _table(store, zone) for zone in before} == before
-
-
-def test_sql_envelope_matches_the_stream_processor(tmp_path, rows):
-    con = connect()
-    sample = rows[::97]
-    (tmp_path / "sample.json").write_text(json.dumps(sample))
-    con.execute("CREATE TABLE r AS SELECT * FROM read_json_auto(?)", [str(tmp_path / "sample.json")])
-    sql_scores = [s for (s,) in con.execute(f"SELECT {_envelope_sql()} FROM r").fetchall()]
-    assert sql_scores == pytest.approx([envelope_score(r) for r in sample], rel=1e-9)
 
 
 def test_a_build_reports_the_producer_runs_it_merged(tmp_path, rows):

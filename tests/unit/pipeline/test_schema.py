@@ -35,10 +35,10 @@ def test_every_sensor_names_its_3w_column_unit_and_physical_range():
         assert sensor.min < sensor.max
 
 
-def test_detection_and_envelope_only_name_schema_sensors():
+def test_detection_names_schema_sensors_and_a_floor_for_each_of_their_kinds():
     sensors = {s.name for s in schema.sensors()}
     assert set(schema.detection()["monitored"]) <= sensors
-    assert set(schema.envelope()) <= sensors
+    assert {schema.field(n).kind for n in schema.detection()["monitored"]} <= set(schema.detection()["floor"])
 
 
 def test_terraform_reads_the_same_schema_and_zone_files():

@@ -1,4 +1,10 @@
-"""The stream processor's logic: same rows whatever the batching; bad records quarantined with a reason."""
+"""The stream processor's logic: the same rows and flags whatever the batching, cold starts and
+retries; replays change nothing; bad records quarantined with a reason.
+
+Each test runs the stream the way the Lambda does: per batch, a StreamScorer loads each well's
+state from a store (a dict of JSON documents here, S3 objects in the Lambda: every batch is a
+cold start as far as the state goes) and commits `states_to_commit` after the batch.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +14,92 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from pipeline import schema
-from pipeline.stream import StreamRecord, envelope_score, iso, ndjson_line, process_batch
+from pipeline.detector import Detector, WellState
+from pipeline.stream import StreamRecord, StreamScorer, iso, ndjson_line, process_batch
 
 from .helpers import ARRIVAL, stream_records
 
 
 @pytest.fixture(scope="module")
-def items(small_dataset):
-    return stream_records(small_dataset)[:3000]
+def items(small_dataset) -> list[StreamRecord]:
+    return stream_records(small_dataset)
+
+
+@pytest.fixture(scope="module")
+def whole(items) -> list[dict]:
+    """Every row, from one pass over the whole stream with one scorer."""
+    return [row for _, row in process_batch(items).rows]
+
+
+class StateStore(dict[str, str]):
+    """What S3 holds between invocations: each well's state as JSON text."""
+
+    def scorer(self) -> StreamScorer:
+        states = {well: WellState.from_json(json.loads(text)) for well, text in self.items()}
+        return StreamScorer(Detector(), states)
+
+    def commit(self, scorer: StreamScorer, checkpoint: str | None = None) -> None:
+        for well, state in scorer.states_to_commit(checkpoint).items():
+            self[well] = json.dumps(state.to_json())
+
+
+def _run(items: list[StreamRecord], batch_size: int, store: StateStore | None = None) -> list[dict]:
+    store = StateStore() if store is None else store
+    rows = []
+    for start in range(0, len(items), batch_size):
+        scorer = store.scorer()
+        rows += [row for _, row in process_batch(items[start : start + batch_size], scorer).rows]
+        store.commit(scorer)
+    return rows
+
+
+def test_the_stream_is_flagged_at_all(whole):
+    """The invariance tests below would pass on a detector that never fires."""
+    flagged = sum(row["anomaly_flag"] for row in whole)
+    assert 0 < flagged < len(whole)
+    assert {t for row in whole if row["anomaly_type"] for t in row["anomaly_type"].split(",")} >= {
+        "zscore",
+        "rate_of_change",
+    }
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 100, 1000])
-def test_rows_and_flags_do_not_depend_on_batch_size(items, batch_size):
-    whole = process_batch(items)
-    pieces = [process_batch(items[i : i + batch_size]) for i in range(0, len(items), batch_size)]
-    assert [row for piece in pieces for row in piece.rows] == whole.rows
-    assert sum(piece.anomalies for piece in pieces) == whole.anomalies
+def test_rows_and_flags_do_not_depend_on_batch_size_or_cold_starts(items, whole, batch_size):
+    assert _run(items, batch_size) == whole
+
+
+def test_a_retry_after_a_partial_failure_scores_from_the_same_state(items, whole):
+    """Lambda retries from the first failed record; the state committed holds only what came before it."""
+    store, rows = StateStore(), []
+    batch, fail_at = 500, 137
+    start = 0
+    while start < len(items):
+        chunk = items[start : start + batch]
+        scorer = store.scorer()
+        outcome = process_batch(chunk, scorer)
+        if len(chunk) > fail_at:  # the record at fail_at "failed delivery": retried from there
+            checkpoint = chunk[fail_at].sequence_number
+            rows += [row for sequence, row in outcome.rows if int(sequence) < int(checkpoint)]
+            store.commit(scorer, checkpoint)
+            start += fail_at
+        else:
+            rows += [row for _, row in outcome.rows]
+            store.commit(scorer)
+            start += len(chunk)
+    assert rows == whole
+
+
+def test_a_replayed_reading_changes_neither_the_state_nor_its_flags(items, whole):
+    store = StateStore()
+    _run(items[:2000], 500, store)
+    before = dict(store)
+    scorer = store.scorer()
+    replayed = [row for _, row in process_batch(items[1500:2000], scorer).rows]
+    store.commit(scorer)
+    assert dict(store) == before  # nothing applied, nothing to commit
+    assert all("late" in row["quality_issues"].split(",") for row in replayed)
+    # the lake keeps the first copy of an event_id (tests/unit/pipeline/test_build.py)
+    assert [r["event_id"] for r in replayed] == [r["event_id"] for r in whole[1500:2000]]
 
 
 def test_raw_rows_carry_record_and_stream_fields(items):
@@ -34,45 +110,62 @@ def test_raw_rows_carry_record_and_stream_fields(items):
 
 def test_invalid_and_empty_records_are_quarantined_with_reasons(items):
     good = json.loads(items[0].data)
-    bad_type = StreamRecord("s1", "WELL-1", ARRIVAL, json.dumps({**good, "p_tpt": "high"}).encode())
-    not_json = StreamRecord("s2", "WELL-1", ARRIVAL, b"\x00not json")
+    bad_type = StreamRecord("1", "WELL-1", ARRIVAL, json.dumps({**good, "p_tpt": "high"}).encode())
+    not_json = StreamRecord("2", "WELL-1", ARRIVAL, b"\x00not json")
     empty = {**good, **{s.name: None for s in schema.sensors()}}
-    no_values = StreamRecord("s3", "WELL-1", ARRIVAL, json.dumps(empty).encode())
+    no_values = StreamRecord("3", "WELL-1", ARRIVAL, json.dumps(empty).encode())
     outcome = process_batch([items[0], bad_type, not_json, no_values])
     assert [seq for seq, _ in outcome.rows] == [items[0].sequence_number]
     reasons = {
         q["sequence_number"]: (q["reason"], [e["field"] for e in q["errors"]]) for q in outcome.quarantined
     }
     assert reasons == {
-        "s1": ("invalid_record", ["p_tpt"]),
-        "s2": ("invalid_record", ["<record>"]),
-        "s3": ("no_sensor_values", ["<sensors>"]),
+        "1": ("invalid_record", ["p_tpt"]),
+        "2": ("invalid_record", ["<record>"]),
+        "3": ("no_sensor_values", ["<sensors>"]),
     }
     assert outcome.quarantined[1]["payload"] == "\x00not json"
 
 
-def test_envelope_flags_only_readings_outside_it(items):
-    record = json.loads(items[0].data)
-    rule_sensor, rule = next(iter(schema.envelope().items()))
-    inside = {**record, rule_sensor: rule.get("min", 0) * 1.5 or rule["max"] * 0.5}
-    outside = {**record, rule_sensor: rule["min"] * 0.5 if "min" in rule else rule["max"] * 1.5}
-    assert envelope_score(inside) <= 1.0 < envelope_score(outside)
-
-
-def test_alerts_summarise_flagged_rows_per_well(items):
-    record = json.loads(items[0].data)
-    sensor, rule = next((n, r) for n, r in schema.envelope().items() if "min" in r)
-    flagged = [
+def test_an_out_of_range_sensor_is_set_aside_and_reported_once_per_well(items):
+    good = json.loads(items[0].data)
+    start = datetime.fromisoformat(good["event_time"])
+    bad = [
         StreamRecord(
-            f"a{i}",
-            record["well_id"],
+            str(i + 1),
+            good["well_id"],
             ARRIVAL,
-            json.dumps({**record, "event_id": f"x{i}", sensor: rule["min"] / 2}).encode(),
+            json.dumps(
+                {
+                    **good,
+                    "event_id": f"x{i}",
+                    "event_time": iso(start + timedelta(seconds=i)),
+                    "p_pdg": 3.08e9,
+                }
+            ).encode(),
         )
-        for i in range(3)
+        for i in range(200)
     ]
-    alerts = process_batch(flagged + items[1:2]).alerts()
-    assert len(alerts) == 1 and alerts[0]["count"] == 3 and alerts[0]["anomaly_type"] == "envelope"
+    scorer = StreamScorer(Detector())
+    outcome = process_batch(bad, scorer)
+    assert len(outcome.rows) == 200 and not outcome.quarantined
+    row = outcome.rows[0][1]
+    assert row["p_pdg"] is None and json.loads(row["set_aside"]) == {"p_pdg": 3.08e9}
+    assert "out_of_range:p_pdg" in row["quality_issues"].split(",")
+    assert row["p_tpt"] == good["p_tpt"]  # the other sensors go on to the lake
+    assert [(f["well_id"], f["sensor"]) for f in scorer.implausible] == [(good["well_id"], "p_pdg")]
+
+
+def test_alerts_summarise_flagged_rows_per_well_and_detectors(whole):
+    outcome = process_batch([])
+    for i, row in enumerate(whole):
+        outcome.add_verdict(str(i), (row, None))
+    alerts = outcome.alerts()
+    flagged = [r for r in whole if r["anomaly_flag"]]
+    assert sum(a["count"] for a in alerts) == len(flagged)
+    assert {(a["well_id"], a["anomaly_type"]) for a in alerts} == {
+        (r["well_id"], r["anomaly_type"]) for r in flagged
+    }
 
 
 @pytest.mark.parametrize(

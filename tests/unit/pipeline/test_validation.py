@@ -1,4 +1,4 @@
-"""Strict validation of wire records: clear field-level reasons, NaN as missing."""
+"""Strict validation of wire records: field-level reasons, NaN as missing, out-of-range sensors set aside."""
 
 from __future__ import annotations
 
@@ -31,25 +31,32 @@ GOOD = {
 
 
 def _fields(data) -> list[str]:
-    record, errors = validate(data if isinstance(data, (bytes, str)) else json.dumps(data))
-    assert record is None
+    record, aside, errors = validate(data if isinstance(data, (bytes, str)) else json.dumps(data))
+    assert record is None and aside == {}
     return [e["field"] for e in errors]
 
 
 def test_a_good_record_comes_back_with_utc_time():
-    record, errors = validate(json.dumps(GOOD))
-    assert errors == []
+    record, aside, errors = validate(json.dumps(GOOD))
+    assert errors == [] and aside == {}
     assert record["event_time"] == datetime(2025, 6, 1, tzinfo=UTC)
 
 
 def test_nan_sensor_is_missing_not_invalid():
-    record, errors = validate(json.dumps(GOOD).replace('"p_pdg": 21000000.0', '"p_pdg": NaN'))
-    assert errors == [] and record["p_pdg"] is None
+    record, aside, errors = validate(json.dumps(GOOD).replace('"p_pdg": 21000000.0', '"p_pdg": NaN'))
+    assert errors == [] and aside == {} and record["p_pdg"] is None
+
+
+def test_a_sensor_out_of_its_physical_range_is_set_aside_and_the_reading_goes_on():
+    record, aside, errors = validate(json.dumps({**GOOD, "t_tpt": 900.0, "p_pdg": 3.08e9}))
+    assert errors == []
+    assert aside == {"t_tpt": 900.0, "p_pdg": 3.08e9}
+    assert record["t_tpt"] is None and record["p_pdg"] is None
+    assert record["p_tpt"] == GOOD["p_tpt"]  # the good sensors are kept
 
 
 def test_errors_name_the_field():
     assert _fields({**GOOD, "p_tpt": "12"}) == ["p_tpt"]  # strict: a number sent as text
-    assert _fields({**GOOD, "t_tpt": 900.0}) == ["t_tpt"]  # outside the physical range
     assert _fields({**GOOD, "label": 110}) == ["label"]
     assert _fields({k: v for k, v in GOOD.items() if k != "well_id"}) == ["well_id"]
     assert _fields({**GOOD, "p_pgd": 1.0}) == ["p_pgd"]  # a misspelt field is not silently dropped
@@ -125,5 +132,5 @@ def test_the_fast_tier_takes_clean_records_and_leaves_nan_to_the_exact_tier():
     assert fast_adapter().validate_json(CORPUS["good"], strict=True)["event_id"] == "e1"
     with pytest.raises(ValidationError):
         fast_adapter().validate_json(CORPUS["NaN"], strict=True)
-    record, errors = validate(CORPUS["NaN"])
-    assert errors == [] and record["p_pdg"] is None
+    record, aside, errors = validate(CORPUS["NaN"])
+    assert errors == [] and aside == {} and record["p_pdg"] is None
