@@ -13,7 +13,8 @@ tracks the same slow drift. Real 3W wells run at operating points that differ by
 so no threshold is absolute: every tolerance is the largest of a multiple of the well's own
 spread, a fraction of its own level, and a small per-kind floor (schema.json, "detection").
 
-Detectors (each score is 1.0 at its threshold; a reading is flagged when any is above 1):
+Detectors of the process (each score is 1.0 at its threshold; a reading is flagged when any is
+above 1):
 - zscore: distance from the well's learned level, in tolerances. The level and spread learn only
   from readings the detector does not flag; while a sensor deviates its level adapts with a much
   longer time constant, so a steady event stays flagged for its duration and a permanent change
@@ -21,9 +22,14 @@ Detectors (each score is 1.0 at its threshold; a reading is flagged when any is 
 - rate_of_change: a fast EWMA against a slower one, in tolerances: a sudden move, at its onset.
 - envelope: outside the well's operating envelope: the range of its own normal readings, widened
   by a margin, or the limits configured for that well (Detector overrides).
-- frozen: a sensor that had been changing shows the same value for frozen_seconds. A sensor that
+Detectors of the sensors, reported once per sensor as a data-quality fault (Score.faults, an
+alert of its own) and noted on each reading, but not flagged as an anomaly of the well:
+- frozen: a sensor that had been changing shows the same value for frozen_seconds. Real 3W
+  historians hold a value for many minutes in normal operation, so this is long. A sensor that
   never changed since the well's state began (dead, or exactly 0 for the whole instance) and a
   sensor with no values raise nothing: they get a quality note only.
+- implausible: a sensor whose values validation set aside (out of physical range) for
+  implausible_seconds, such as a mis-scaled one next to good ones.
 
 Warm-up: a sensor is scored only after warmup_seconds of its readings; until then the well's
 state learns. A gap of more than reset_gap_seconds in a well's readings resets its state (3W
@@ -148,7 +154,7 @@ class WellState:
     sensors: dict[str, SensorState] = field(default_factory=dict)
     applied: int = 0  # readings applied since the state began (for logs and tests)
     implausible: dict[str, float] = field(default_factory=dict)  # sensor -> start of its out-of-range run
-    reported: list[str] = field(default_factory=list)  # sensors already reported as implausible
+    reported: list[str] = field(default_factory=list)  # faults reported, as "<fault>:<sensor>"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -191,10 +197,10 @@ class Score:
     types: tuple[str, ...]  # detectors above threshold, in DETECTORS order
     score: float  # the largest detector score, capped at SCORE_CAP
     notes: tuple[str, ...]  # data-quality notes: missing:, out_of_range:, frozen:, late
-    implausible: tuple[str, ...] = ()  # sensors out of range for implausible_seconds, reported now
+    faults: tuple[tuple[str, str], ...] = ()  # (fault, sensor) found by this reading: frozen, implausible
 
 
-DETECTORS: tuple[str, ...] = ("envelope", "rate_of_change", "zscore", "frozen")
+DETECTORS: tuple[str, ...] = ("envelope", "rate_of_change", "zscore")
 
 
 def _alpha(dt: float, tau: float) -> float:
@@ -240,8 +246,8 @@ class Detector:
             for name in self._sensors
             if values.get(name) is None
         ]
-        implausible = () if late else self._implausible(state, moment, aside)
-        scores = {"envelope": 0.0, "rate_of_change": 0.0, "zscore": 0.0, "frozen": 0.0}
+        faults = [] if late else self._implausible(state, moment, aside)
+        scores = {"envelope": 0.0, "rate_of_change": 0.0, "zscore": 0.0}
         limits = self.overrides.get(well_id, {})
         for name in p.monitored:
             value = values.get(name)
@@ -264,6 +270,11 @@ class Detector:
             frozen_for = moment - sensor.last_change if value == sensor.last else 0.0
             if frozen_for >= p.frozen_seconds:
                 notes.append(self._frozen[name])
+                if sensor.changed and not late and self._frozen[name] not in state.reported:
+                    state.reported.append(self._frozen[name])
+                    faults.append(("frozen", name))
+            elif value != sensor.last and not late and self._frozen[name] in state.reported:
+                state.reported.remove(self._frozen[name])  # it moves again: a new freeze is news
             deviating = False
             if warm:
                 tolerance = max(p.zscore_sigmas * spread, p.relative_tolerance * magnitude, floor)
@@ -282,8 +293,6 @@ class Detector:
                     scores["envelope"] = max(scores["envelope"], 1.0 + (value - high) / margin)
                 elif value < low:
                     scores["envelope"] = max(scores["envelope"], 1.0 + (low - value) / margin)
-                if sensor.changed and frozen_for > p.frozen_seconds:
-                    scores["frozen"] = max(scores["frozen"], frozen_for / p.frozen_seconds)
             if late:
                 continue
             dt = moment - state.watermark if state.watermark is not None else 1.0
@@ -295,20 +304,22 @@ class Detector:
             state.applied += 1
         types = tuple(name for name in DETECTORS if scores[name] > 1.0)
         top = min(max(scores.values()), SCORE_CAP)
-        return Score(bool(types), types, round(top, 6), tuple(notes), implausible)
+        return Score(bool(types), types, round(top, 6), tuple(notes), tuple(faults))
 
-    def _implausible(self, state: WellState, moment: float, aside: Mapping[str, float]) -> tuple[str, ...]:
-        """Track runs of out-of-range values per sensor; name those that just became long enough."""
+    def _implausible(
+        self, state: WellState, moment: float, aside: Mapping[str, float]
+    ) -> list[tuple[str, str]]:
+        """Track runs of out-of-range values per sensor; report those that just became long enough."""
         for name in list(state.implausible):
             if name not in aside:
                 del state.implausible[name]  # the run ended
-        found = []
+        found: list[tuple[str, str]] = []
         for name in aside:
             since = state.implausible.setdefault(name, moment)
-            if moment - since >= self.p.implausible_seconds and name not in state.reported:
-                state.reported.append(name)
-                found.append(name)
-        return tuple(found)
+            if moment - since >= self.p.implausible_seconds and f"implausible:{name}" not in state.reported:
+                state.reported.append(f"implausible:{name}")
+                found.append(("implausible", name))
+        return found
 
     def _learn(
         self, sensor: SensorState, value: float, moment: float, dt: float, warm: bool, deviating: bool

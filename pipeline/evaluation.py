@@ -10,6 +10,7 @@ thresholds are fitted on the very data it is scored on, which flatters it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,5 +115,102 @@ def markdown(rows: list[ClassQuality]) -> str:
             f"{pct(r.false_positive_rate)} "
             f"| {pct(r.baseline_precision)} | {pct(r.baseline_recall)} | "
             f"{pct(r.baseline_false_positive_rate)} |"
+        )
+    return "\n".join(lines)
+
+
+# Per-instance figures on real wells, and the targets they are held to (issue 13; README).
+MAX_NORMAL_FLAGGED = 0.01  # share of normal readings flagged
+MAX_FALSE_EPISODES_PER_HOUR = 1.0  # false alarm episodes per hour of normal readings
+MIN_EVENT_FLAGGED = 0.90  # share of event readings flagged
+MAX_SECONDS_TO_FLAG = 300.0  # from the first event label to the first flag
+EPISODE_GAP_SECONDS = 60.0  # flagged normal readings closer than this are one false alarm
+
+
+@dataclass(frozen=True)
+class InstanceFigures:
+    """How the flags of one 3W instance compare with its labels (unlabelled readings left out)."""
+
+    instance: str
+    normal: int  # readings labelled 0
+    normal_flagged: int
+    false_episodes: int  # runs of flagged normal readings, EPISODE_GAP_SECONDS apart
+    event: int  # readings labelled with an event (transient or steady)
+    event_flagged: int
+    seconds_to_flag: float | None  # first event label -> first flag at or after it; None: never
+
+    @property
+    def normal_share(self) -> float | None:
+        return _ratio(self.normal_flagged, self.normal)
+
+    @property
+    def episodes_per_hour(self) -> float | None:
+        return self.false_episodes / (self.normal / 3600) if self.normal else None
+
+    @property
+    def event_share(self) -> float | None:
+        return _ratio(self.event_flagged, self.event)
+
+    def misses(self) -> dict[str, str]:
+        """The targets this instance misses (target -> figure in words); empty when it meets them all."""
+        missed = {}
+        if self.normal_share is not None and self.normal_share > MAX_NORMAL_FLAGGED:
+            missed["normal_flagged"] = f"{self.normal_share:.1%} of normal readings flagged"
+        if self.episodes_per_hour is not None and self.episodes_per_hour > MAX_FALSE_EPISODES_PER_HOUR:
+            missed["false_alarms"] = f"{self.episodes_per_hour:.1f} false alarm episodes per normal hour"
+        if self.event and self.event_share is not None and self.event_share < MIN_EVENT_FLAGGED:
+            missed["event_flagged"] = f"{self.event_share:.1%} of event readings flagged"
+        if self.event and self.seconds_to_flag is None:
+            missed["seconds_to_flag"] = "the event is never flagged"
+        elif self.event and self.seconds_to_flag is not None and self.seconds_to_flag > MAX_SECONDS_TO_FLAG:
+            missed["seconds_to_flag"] = f"first flag {self.seconds_to_flag:.0f} s after the first event label"
+        return missed
+
+
+def instance_figures(instance: str, readings: Iterable[tuple[float, int | None, bool]]) -> InstanceFigures:
+    """Figures of one instance from its (event time in epoch seconds, label, flag) in time order."""
+    normal = normal_flagged = episodes = event = event_flagged = 0
+    last_false: float | None = None
+    first_label: float | None = None
+    first_flag: float | None = None
+    for moment, label, flag in readings:
+        if label is None:
+            continue
+        if label == 0:
+            normal += 1
+            if flag:
+                normal_flagged += 1
+                if last_false is None or moment - last_false > EPISODE_GAP_SECONDS:
+                    episodes += 1
+                last_false = moment
+            continue
+        event += 1
+        event_flagged += flag
+        if first_label is None:
+            first_label = moment
+        if flag and first_flag is None:
+            first_flag = moment
+    delay = None if first_flag is None or first_label is None else first_flag - first_label
+    return InstanceFigures(instance, normal, normal_flagged, episodes, event, event_flagged, delay)
+
+
+def instances_markdown(rows: list[InstanceFigures]) -> str:
+    """The per-instance table of the README."""
+
+    def pct(value: float | None) -> str:
+        return "-" if value is None else f"{100 * value:.1f}%"
+
+    lines = [
+        "| instance | normal readings | flagged | false alarms / normal h | event readings | flagged "
+        "| s to first flag | targets |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        per_hour = "-" if r.episodes_per_hour is None else f"{r.episodes_per_hour:.2f}"
+        delay = "-" if not r.event else ("never" if r.seconds_to_flag is None else f"{r.seconds_to_flag:.0f}")
+        verdict = "; ".join(r.misses().values()) or "met"
+        lines.append(
+            f"| {r.instance} | {r.normal} | {pct(r.normal_share)} | {per_hour} | {r.event} "
+            f"| {pct(r.event_share)} | {delay} | {verdict} |"
         )
     return "\n".join(lines)

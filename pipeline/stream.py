@@ -163,7 +163,7 @@ class StreamScorer:
         self.states: dict[str, WellState] = dict(states or {})
         self._initial = {well: state.copy() for well, state in self.states.items()}
         self._applied: dict[str, list[_Applied]] = {}
-        self.implausible: list[dict[str, Any]] = []  # sensor faults newly found in this batch
+        self.faults: list[dict[str, Any]] = []  # sensor faults newly found in this batch (data quality)
 
     def state(self, well_id: str) -> WellState:
         if well_id not in self.states:
@@ -191,19 +191,8 @@ class StreamScorer:
             self._applied.setdefault(well_id, []).append(
                 _Applied(sequence_key(item.sequence_number), moment, record, aside)
             )
-        for sensor in score.implausible:
-            self.implausible.append(
-                {
-                    "source": "data-quality",
-                    "issue": "implausible_sensor",
-                    "well_id": well_id,
-                    "sensor": sensor,
-                    "value": aside[sensor] if math.isfinite(aside[sensor]) else repr(aside[sensor]),
-                    "event_time": _event_iso(record["event_time"]),
-                    "message": f"{sensor} of {well_id} has been outside its physical range for "
-                    f"{self.detector.p.implausible_seconds:g} s; its values are set aside",
-                }
-            )
+        for fault, sensor in score.faults:
+            self.faults.append(self._fault(fault, sensor, record, aside))
         row = {
             **record,
             "event_time": _event_iso(record["event_time"]),
@@ -216,6 +205,31 @@ class StreamScorer:
             "anomaly_score": score.score,
         }
         return row, None
+
+    def _fault(
+        self, fault: str, sensor: str, record: dict[str, Any], aside: Mapping[str, float]
+    ) -> dict[str, Any]:
+        """The data-quality alert of a sensor fault, raised once per sensor and well state."""
+        well_id, p = record["well_id"], self.detector.p
+        if fault == "implausible":
+            value: Any = aside[sensor] if math.isfinite(aside[sensor]) else repr(aside[sensor])
+            message = (
+                f"{sensor} of {well_id} has been outside its physical range for "
+                f"{p.implausible_seconds:g} s; its values are set aside"
+            )
+        else:
+            value = record[sensor]
+            message = f"{sensor} of {well_id} has not changed for {p.frozen_seconds:g} s"
+        return {
+            "source": "data-quality",
+            "issue": f"{fault}_sensor",
+            "well_id": well_id,
+            "sensor": sensor,
+            "value": value,
+            "event_time": _event_iso(record["event_time"]),
+            "run_id": record.get("run_id"),
+            "message": message,
+        }
 
     def states_to_commit(self, checkpoint: str | None = None) -> dict[str, WellState]:
         """The state of every well the batch advanced, after the records before `checkpoint` (the

@@ -5,8 +5,14 @@ It follows the 3W 2.0 layout (dataset/<class>/<well>_<timestamp>.parquet, timest
 instance of one class: normal operation, then for classes 1-9 the event, labelled 100 + class
 while it develops (classes 3 and 4 have no transient label in 3W) and class once steady.
 Each class has its own signature, e.g. a spurious DHSV closure (class 2): P-TPT and T-TPT fall
-over minutes while P-PDG rises. The quirks of real files are reproduced: an always-empty
-T-JUS-CKGL, a frozen sensor, rows without a label, short NaN gaps.
+over minutes while P-PDG rises. What real 3W wells show (tests/data/3w-real) is reproduced:
+operating points that differ between wells by large factors (drawn log-uniformly over the ranges
+the real wells span), an always-empty T-JUS-CKGL, and per well, for all its instances, the
+sensor faults of real files: a dead sensor reading exactly 0 (P-PDG and QGL of WELL-00002, as in
+real WELL-00002), a sensor frozen outside its physical range (P-JUS-CKGL at -3.009178e5 Pa on
+WELL-00003, as on real WELL-00001) and a mis-scaled sensor next to good ones (P-PDG x 100 on
+WELL-00004, as on real WELL-00021); within instances, a sensor frozen for six minutes, rows
+without a label and short NaN gaps.
 
 The same spec and seed give the same bytes: every random draw comes from one seeded generator.
 """
@@ -74,16 +80,28 @@ class Instance:
         return f"{self.well_id}_{self.start.strftime('%Y%m%d%H%M%S')}.parquet"
 
 
+# Range of each sensor's normal operating level over the real wells (tests/data/3w-real and
+# the 3W paper): a well's level is drawn log-uniformly within it.
+LEVEL_RANGES: dict[str, tuple[float, float]] = {
+    "P-PDG": (1.5e7, 4.0e7),
+    "P-TPT": (8.0e6, 2.2e7),
+    "T-TPT": (20.0, 120.0),
+    "P-MON-CKP": (1.2e6, 9.5e6),
+    "T-JUS-CKP": (40.0, 170.0),
+    "P-JUS-CKGL": (2.0e6, 1.0e7),
+    "QGL": (0.05, 2.0),
+}
+# Per-well sensor faults of real files, kept in every instance of the well: sensor -> what it reads.
+DEAD_AT_ZERO = {1: ("P-PDG", "QGL")}  # well index -> sensors reading exactly 0
+FROZEN_OUT_OF_RANGE = {2: ("P-JUS-CKGL", -3.009178e5)}  # below the schema's physical minimum
+MIS_SCALED = {3: ("P-PDG", 100.0)}  # a unit or scaling fault of the source: 3e9 Pa
+
+
 def _well_levels(rng: np.random.Generator) -> dict[str, float]:
     """Normal operating level of each sensor for one well."""
     return {
-        "P-PDG": rng.uniform(2.0e7, 3.0e7),
-        "P-TPT": rng.uniform(1.0e7, 1.6e7),
-        "T-TPT": rng.uniform(90, 120),
-        "P-MON-CKP": rng.uniform(3.0e6, 6.0e6),
-        "T-JUS-CKP": rng.uniform(40, 80),
-        "P-JUS-CKGL": rng.uniform(6.0e6, 1.0e7),
-        "QGL": rng.uniform(0.5, 2.0),
+        sensor: float(np.exp(rng.uniform(np.log(low), np.log(high))))
+        for sensor, (low, high) in LEVEL_RANGES.items()
     }
 
 
@@ -165,6 +183,19 @@ def _add_quirks(instances: list[Instance], rng: np.random.Generator) -> None:
             frame.iloc[at : at + 360, column] = frame["P-PDG"].to_numpy()[at]
 
 
+def _add_sensor_faults(instance: Instance, well: int) -> None:
+    """The per-well faults of real files (DEAD_AT_ZERO, FROZEN_OUT_OF_RANGE, MIS_SCALED)."""
+    frame = instance.frame
+    for sensor in DEAD_AT_ZERO.get(well, ()):
+        frame[sensor] = 0.0
+    if well in FROZEN_OUT_OF_RANGE:
+        sensor, value = FROZEN_OUT_OF_RANGE[well]
+        frame[sensor] = value
+    if well in MIS_SCALED:
+        sensor, factor = MIS_SCALED[well]
+        frame[sensor] = frame[sensor] * factor
+
+
 def generate(spec: SyntheticSpec = SyntheticSpec()) -> list[Instance]:
     """Every class 0-9 appears at least once when wells x instances_per_well >= 10."""
     rng = np.random.default_rng(spec.seed)
@@ -177,6 +208,7 @@ def generate(spec: SyntheticSpec = SyntheticSpec()) -> list[Instance]:
             # One instance per hour per well, staggered so wells do not change in lockstep.
             start = spec.start + timedelta(hours=k, minutes=(w * 3) % 20)
             instances.append(_instance(spec, rng, well_id, levels, event_class, start))
+            _add_sensor_faults(instances[-1], w)
     _add_quirks(instances, rng)
     return instances
 

@@ -219,7 +219,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         # already and the lake keeps one copy of each event_id.
         logger.error("state_conflict", extra={"error": str(conflict)})
         raise
-    _alert(outcome.alerts(), scorer.implausible)
+    _alert(outcome.alerts(), scorer.faults)
 
     metrics.add_metric(name="RecordsIn", unit=MetricUnit.Count, value=len(records))
     metrics.add_metric(name="RecordsValid", unit=MetricUnit.Count, value=len(outcome.rows))

@@ -1,4 +1,5 @@
-"""Commands that make and send data: generate a synthetic 3W dataset, replay one into the stream."""
+"""Commands that make, send and score data: generate a synthetic 3W dataset, replay one into the
+stream, measure detection on one against its labels."""
 
 from __future__ import annotations
 
@@ -67,6 +68,31 @@ def produce_command(
         raise typer.Exit(1)
 
 
+def evaluate_command(
+    folder: Annotated[
+        Path, typer.Argument(help="3W dataset: <class>/*.parquet (release 2) or <class>/*.csv (release 1)")
+    ],
+) -> None:
+    """Score every instance of a 3W folder with the stream processor's detection, offline (no AWS),
+    and print how its flags compare with the labels, instance by instance (a Markdown table).
+
+    Exits 1 when an instance misses a target (see the README, Detection on real wells)."""
+    from petrostream.real_wells import evaluate
+    from pipeline.evaluation import instances_markdown
+    from producer.threew import InputFileError
+
+    try:
+        rows = evaluate(folder)
+    except InputFileError as error:
+        raise PetroStreamError(str(error), "fix or remove the file; see the README, 3W data") from error
+    print(instances_markdown(rows))
+    missed = [row for row in rows if row.misses()]
+    print(f"\n{len(rows)} instances, {len(rows) - len(missed)} meet every target")
+    if missed:
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command("generate")(generate_command)
     app.command("produce")(produce_command)
+    app.command("evaluate")(evaluate_command)

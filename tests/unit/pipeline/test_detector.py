@@ -102,12 +102,17 @@ def test_dead_and_empty_sensors_raise_no_alarm():
     assert "frozen:p_pdg" in scores[-1].notes  # noted as a data-quality issue, not alarmed
 
 
-def test_a_sensor_that_freezes_after_moving_is_flagged_frozen():
+def test_a_sensor_that_freezes_after_moving_is_reported_once_as_a_fault_not_an_anomaly():
     series = [LEVEL + _noise(i) for i in range(600)]
     series += [series[-1]] * (int(P.frozen_seconds) + 10)
+    series += [LEVEL + _noise(i) for i in range(10)] + [LEVEL] * (int(P.frozen_seconds) + 10)
     scores = _run(series)
-    assert not any(s.flag for s in scores[: 600 + int(P.frozen_seconds)])
-    assert scores[-1].types == ("frozen",) and "frozen:p_tpt" in scores[-1].notes
+    assert not any(s.flag for s in scores)
+    assert "frozen:p_tpt" in scores[600 + int(P.frozen_seconds)].notes
+    faults = [(i, s.faults) for i, s in enumerate(scores) if s.faults]
+    # once per freeze: when it starts, and again after the sensor moved and froze anew
+    assert [f for _, f in faults] == [(("frozen", "p_tpt"),)] * 2
+    assert faults[0][0] == 600 - 1 + int(P.frozen_seconds)
 
 
 def test_configured_limits_replace_the_learned_envelope_of_that_well_only():

@@ -153,7 +153,9 @@ def test_an_out_of_range_sensor_is_set_aside_and_reported_once_per_well(items):
     assert row["p_pdg"] is None and json.loads(row["set_aside"]) == {"p_pdg": 3.08e9}
     assert "out_of_range:p_pdg" in row["quality_issues"].split(",")
     assert row["p_tpt"] == good["p_tpt"]  # the other sensors go on to the lake
-    assert [(f["well_id"], f["sensor"]) for f in scorer.implausible] == [(good["well_id"], "p_pdg")]
+    assert [(f["issue"], f["well_id"], f["sensor"]) for f in scorer.faults] == [
+        ("implausible_sensor", good["well_id"], "p_pdg")
+    ]
 
 
 def test_alerts_summarise_flagged_rows_per_well_and_detectors(whole):
