@@ -81,6 +81,14 @@ def field(name: str) -> Field:
     raise KeyError(f"no field {name!r} in {SCHEMA_FILE.name}")
 
 
+def field_of_source(source: str) -> Field:
+    """The sensor read from a 3W column (P-PDG -> p_pdg)."""
+    for candidate in sensors():
+        if candidate.source == source:
+            return candidate
+    raise KeyError(f"no sensor reads the 3W column {source!r} in {SCHEMA_FILE.name}")
+
+
 @cache  # per-record callers: the handler benchmark's reference asks on every record
 def sensors() -> tuple[Field, ...]:
     return tuple(f for f in all_fields() if f.is_sensor)

@@ -141,14 +141,36 @@ def test_poison_records_are_quarantined_with_reasons(chain, deployed, aws):
     assert {"event_time", "source_file"} <= missing
 
 
-def test_anomalies_raise_alerts_on_the_queue(chain, deployed, aws):
-    messages = (
-        aws("sqs")
-        .receive_message(QueueUrl=deployed.alerts_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=5)
-        .get("Messages", [])
+def test_anomalies_and_sensor_faults_raise_alerts_on_the_queue(chain, deployed, aws):
+    """The small dataset's events raise anomaly alerts; its mis-scaled P-PDG (WELL-00004) and its
+    P-JUS-CKGL frozen below range (WELL-00003) are each reported once as a data-quality fault."""
+    import time
+
+    from pipeline import schema
+    from producer.synthetic import FROZEN_OUT_OF_RANGE, MIS_SCALED
+
+    expected = {
+        ("WELL-00003", schema.field_of_source(FROZEN_OUT_OF_RANGE[2][0]).name),
+        ("WELL-00004", schema.field_of_source(MIS_SCALED[3][0]).name),
+    }
+    sqs = aws("sqs")
+    alerts: list[dict] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        expected <= {(a["well_id"], a.get("sensor")) for a in alerts}
+        and any(a["source"] == "stream-processor" for a in alerts)
+    ):
+        messages = sqs.receive_message(
+            QueueUrl=deployed.alerts_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+        ).get("Messages", [])
+        alerts += [json.loads(m["Body"]) for m in messages]
+    anomalies = [a for a in alerts if a["source"] == "stream-processor"]
+    assert anomalies and all(
+        a["count"] >= 1 and set(a["anomaly_type"].split(",")) <= set(schema.anomaly_types())
+        for a in anomalies
     )
-    alerts = [json.loads(m["Body"]) for m in messages]
-    assert alerts and all(a["anomaly_type"] == "envelope" and a["count"] >= 1 for a in alerts)
+    faults = [a for a in alerts if a["source"] == "data-quality"]
+    assert {(a["well_id"], a["sensor"]) for a in faults if a["issue"] == "implausible_sensor"} == expected
 
 
 def test_reapplying_unchanged_infra_changes_nothing(deployed, deployment, artifacts_dir):
