@@ -32,6 +32,7 @@ resource "aws_lambda_function" "processor" {
       LAKE_BUCKET                  = aws_s3_bucket.lake.bucket
       QUARANTINE_PREFIX            = local.zones.quarantine
       STATE_PREFIX                 = local.zones.detector_state
+      WELL_LIMITS                  = jsonencode(var.well_limits)
       ALERTS_QUEUE_URL             = aws_sqs_queue.alerts.url
       POWERTOOLS_SERVICE_NAME      = "stream-processor"
       POWERTOOLS_METRICS_NAMESPACE = "PetroStream"

@@ -38,6 +38,15 @@ variable "stream_retention_hours" {
   default = 24
 }
 
+variable "well_limits" {
+  description = "Operating limits that replace a sensor's learned envelope on one well: { \"WELL-00001\" = { p_mon_ckp = { max = 9.5e6 } } }. Sensor names and units as in pipeline/schema.json (Pa, degC, m3/s). Empty: every well learns its own."
+  type = map(map(object({
+    min = optional(number)
+    max = optional(number)
+  })))
+  default = {}
+}
+
 variable "processor_batch_size" {
   description = "Kinesis records per Lambda invocation."
   type        = number
