@@ -35,7 +35,8 @@ from bench.workload import ROOT, WELLS, readings
 from petrostream.deployment import up as deploy_up
 from petrostream.status import function_log_events, json_log_lines
 from pipeline import layout
-from pipeline.duck import S3Access, connect, count, read_settled
+from pipeline.duck import S3Access, connect, count
+from pipeline.table import Manifest
 from producer.kinesis_writer import put_records
 from services import local_aws
 from services.localstack.host import free_port
@@ -61,12 +62,14 @@ class Visibility:
     seen: set[str] = dataclasses.field(default_factory=set)
     event_times: list[np.ndarray] = dataclasses.field(default_factory=list)  # epoch seconds
     visible_at: list[np.ndarray] = dataclasses.field(default_factory=list)
-    etags: dict[str, str] = dataclasses.field(default_factory=dict)
+    etags: dict[str, str] = dataclasses.field(default_factory=dict)  # manifest key -> ETag read
+    files: set[str] = dataclasses.field(default_factory=set)  # committed files read
     last_change: float = 0.0
 
     def poll(self, s3: Any, bucket: str) -> None:
-        """One look at curated: read the partitions whose objects changed since the last look."""
-        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=layout.prefix("curated"))
+        """One look at curated as readers see it: the manifests that changed since the last look,
+        and the committed files they list that were not read yet."""
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=layout.prefix("manifests"))
         changed = [
             (o["Key"], o["ETag"])
             for p in pages
@@ -74,24 +77,29 @@ class Visibility:
             if self.etags.get(o["Key"]) != o["ETag"]
         ]
         for key, etag in changed:
-            try:
-                body = s3.get_object(Bucket=bucket, Key=key, IfMatch=etag)["Body"].read()
-                table = pq.read_table(io.BytesIO(body), columns=["event_id", "event_time"])
-            except Exception:  # replaced while being read: the next look reads the new one
-                continue
-            now = time.time()
-            ids = table.column("event_id").to_pylist()
-            fresh = np.fromiter((i not in self.seen for i in ids), bool, len(ids))
-            if fresh.any():
-                times = (
-                    table.column("event_time").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
-                    / 1e6
-                )
-                self.seen.update(i for i, f in zip(ids, fresh, strict=True) if f)
-                self.event_times.append(times[fresh])
-                self.visible_at.append(np.full(int(fresh.sum()), now))
-                self.last_change = now
+            body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+            manifest = Manifest.from_bytes(body, etag)
+            for file in manifest.files("curated"):
+                if file.key in self.files:
+                    continue
+                data = s3.get_object(Bucket=bucket, Key=file.key)["Body"].read()
+                self.files.add(file.key)
+                self._read(pq.read_table(io.BytesIO(data), columns=["event_id", "event_time"]))
             self.etags[key] = etag
+
+    def _read(self, table: Any) -> None:
+        now = time.time()
+        ids = table.column("event_id").to_pylist()
+        fresh = np.fromiter((i not in self.seen for i in ids), bool, len(ids))
+        if fresh.any():
+            times = (
+                table.column("event_time").cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()).to_numpy()
+                / 1e6
+            )
+            self.seen.update(i for i, f in zip(ids, fresh, strict=True) if f)
+            self.event_times.append(times[fresh])
+            self.visible_at.append(np.full(int(fresh.sum()), now))
+            self.last_change = now
 
 
 def _epoch(event_time: str) -> float:
@@ -101,18 +109,15 @@ def _epoch(event_time: str) -> float:
 def _quarantined(endpoint: str, bucket: str) -> int:
     """Entries in the quarantine zone (the stack is this run's alone)."""
 
-    def read() -> int:
-        con = connect(S3Access(REGION, endpoint))
-        try:
-            return count(
-                con,
-                f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('quarantine')}**', "
-                "format='newline_delimited', columns={'reason': 'VARCHAR'})",
-            )
-        finally:
-            con.close()
-
-    return read_settled(read)
+    con = connect(S3Access(REGION, endpoint))
+    try:
+        return count(
+            con,
+            f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('quarantine')}**', "
+            "format='newline_delimited', columns={'reason': 'VARCHAR'})",
+        )
+    finally:
+        con.close()
 
 
 @dataclasses.dataclass(frozen=True)

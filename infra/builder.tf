@@ -1,7 +1,9 @@
-# Curated builder: every raw object Firehose writes is announced on a queue; the builder merges
-# batches of them into curated Parquet and gold aggregates (pipeline/build.py). A queue
+# Curated builder: every raw object Firehose writes is announced on a queue; the builder commits
+# the new rows of batches of them as new curated and gold files (pipeline/build.py). A queue
 # rather than a direct S3 -> Lambda trigger, so many objects make one build, failures are
-# retried and a build that keeps failing ends in a dead-letter queue.
+# retried and a build that keeps failing ends in a dead-letter queue. No reserved concurrency:
+# concurrent builds are safe (each partition's manifest is committed conditionally), and AWS
+# refuses any reservation on accounts with the default concurrency quota of 10.
 locals {
   builder_timeout_seconds = 300
 }
@@ -66,16 +68,16 @@ resource "aws_lambda_function" "builder" {
   #checkov:skip=CKV_AWS_116:Never invoked asynchronously: event source mappings invoke it, with their own failure handling (on-failure destination / queue redrive).
   #checkov:skip=CKV_AWS_173:The environment holds resource names only, no secret (AWS encrypts it at rest with its own key); LocalStack 4.14.0 drops KMSKeyArn, so setting it would never converge locally.
   #checkov:skip=CKV_AWS_272:Code signing needs AWS Signer profiles (absent from LocalStack); the zips are built deterministically and their hash pinned by Terraform.
-  function_name                  = "${local.name}-curated-builder"
-  role                           = aws_iam_role.builder.arn
-  runtime                        = "python3.13"
-  handler                        = "handler.handler"
-  filename                       = local.builder_zip
-  source_code_hash               = filebase64sha256(local.builder_zip)
-  timeout                        = local.builder_timeout_seconds
-  memory_size                    = 1024
-  architectures                  = ["x86_64"]
-  reserved_concurrent_executions = var.builder_reserved_concurrency
+  #checkov:skip=CKV_AWS_115:Concurrent builds are safe (conditional manifest commits, pipeline/table.py); reserving some fails on accounts with the default quota of 10.
+  function_name    = "${local.name}-curated-builder"
+  role             = aws_iam_role.builder.arn
+  runtime          = "python3.13"
+  handler          = "handler.handler"
+  filename         = local.builder_zip
+  source_code_hash = filebase64sha256(local.builder_zip)
+  timeout          = local.builder_timeout_seconds
+  memory_size      = 1024
+  architectures    = ["x86_64"]
 
   tracing_config {
     mode = "Active"
@@ -106,13 +108,29 @@ resource "aws_iam_role" "builder" {
 
 data "aws_iam_policy_document" "builder" {
   statement {
-    sid       = "ReadRawAndCurated"
-    actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.lake.arn}/${local.raw_prefix}*", "${aws_s3_bucket.lake.arn}/${local.zones.curated}*"]
+    sid     = "ReadRawTablesAndManifests"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${aws_s3_bucket.lake.arn}/${local.raw_prefix}*",
+      "${aws_s3_bucket.lake.arn}/${local.zones.curated}*",
+      "${aws_s3_bucket.lake.arn}/${local.zones.gold_well_hourly}*",
+      "${aws_s3_bucket.lake.arn}/${local.zones.gold_class_hourly}*",
+      "${aws_s3_bucket.lake.arn}/${local.zones.manifests}*",
+    ]
   }
   statement {
-    sid     = "WriteCuratedAndGold"
+    sid     = "WriteTablesAndManifests" # new files, manifests (conditionally), symlink lists
     actions = ["s3:PutObject"]
+    resources = [
+      "${aws_s3_bucket.lake.arn}/${local.zones.curated}*",
+      "${aws_s3_bucket.lake.arn}/${local.zones.gold_well_hourly}*",
+      "${aws_s3_bucket.lake.arn}/${local.zones.gold_class_hourly}*",
+      "${aws_s3_bucket.lake.arn}/${local.zones.manifests}*",
+    ]
+  }
+  statement {
+    sid     = "DeleteUnlistedFiles" # a lost commit's own files; the janitor's replaced files
+    actions = ["s3:DeleteObject"]
     resources = [
       "${aws_s3_bucket.lake.arn}/${local.zones.curated}*",
       "${aws_s3_bucket.lake.arn}/${local.zones.gold_well_hourly}*",
@@ -120,7 +138,7 @@ data "aws_iam_policy_document" "builder" {
     ]
   }
   statement {
-    sid       = "ListLake" # a missing curated partition must read as 404, not 403
+    sid       = "ListLake" # a missing manifest must read as 404, not 403; the janitor lists partitions
     actions   = ["s3:ListBucket"]
     resources = [aws_s3_bucket.lake.arn]
   }

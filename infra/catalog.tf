@@ -13,16 +13,22 @@ locals {
     curated_readings = [for f in local.record_fields : { name = f.name, type = local.glue_types[f.type] }]
     gold_well_hourly = concat(
       [{ name = "well_id", type = "string" }, { name = "readings", type = "bigint" }],
-      flatten([for s in local.sensors : [for m in ["mean", "min", "max"] : { name = "${s.name}_${m}", type = "double" }] if contains(["pressure", "temperature"], s.kind)]),
+      flatten([for s in local.sensors : [
+        { name = "${s.name}_sum", type = "double" }, { name = "${s.name}_count", type = "bigint" },
+        { name = "${s.name}_min", type = "double" }, { name = "${s.name}_max", type = "double" },
+      ] if contains(["pressure", "temperature"], s.kind)]),
       [{ name = "anomalies", type = "bigint" }],
       [for t in local.anomaly_types : { name = "${t}_anomalies", type = "bigint" }],
-      [{ name = "frozen_readings", type = "bigint" }, { name = "first_reading", type = "timestamp" }, { name = "last_reading", type = "timestamp" }],
+      [for c in ["frozen_readings", "set_aside_readings"] : { name = c, type = "bigint" }],
+      [{ name = "first_reading", type = "timestamp" }, { name = "last_reading", type = "timestamp" }],
     )
     gold_class_hourly = concat(
       [for c in ["event_class"] : { name = c, type = "int" }],
-      [for c in ["readings", "wells", "event_readings", "anomalies", "flagged_event_readings", "flagged_normal_readings"] : { name = c, type = "bigint" }],
+      [for c in ["readings", "event_readings", "anomalies", "flagged_event_readings", "flagged_normal_readings"] : { name = c, type = "bigint" }],
       [{ name = "first_event_time", type = "timestamp" }, { name = "first_flag_time", type = "timestamp" }],
-      [for s in local.sensors : { name = "${s.name}_mean", type = "double" } if s.kind == "pressure"],
+      flatten([for s in local.sensors : [
+        { name = "${s.name}_sum", type = "double" }, { name = "${s.name}_count", type = "bigint" },
+      ] if s.kind == "pressure"]),
     )
   }
   table_zones = { curated_readings = "curated", gold_well_hourly = "gold_well_hourly", gold_class_hourly = "gold_class_hourly" }
@@ -42,7 +48,10 @@ resource "aws_glue_catalog_table" "lake" {
   database_name = aws_glue_catalog_database.lake[0].name
   table_type    = "EXTERNAL_TABLE"
 
-  # Partition projection: Athena computes the date=/hour= partitions, no crawler or MSCK needed.
+  # The files each partition has committed, listed by the builder in Athena's symlink format
+  # (pipeline/table.py): Athena reads exactly the committed files, never one a build has not
+  # committed yet or one compaction has replaced. Partition projection: Athena computes the
+  # date=/hour= partitions, no crawler or MSCK needed.
   parameters = {
     "classification"            = "parquet"
     "parquet.compression"       = "ZSTD"
@@ -52,7 +61,7 @@ resource "aws_glue_catalog_table" "lake" {
     "projection.date.range"     = "2010-01-01,NOW"
     "projection.hour.type"      = "integer"
     "projection.hour.range"     = "0,23"
-    "storage.location.template" = "s3://${aws_s3_bucket.lake.bucket}/${local.zones[local.table_zones[each.key]]}date=$${date}/hour=$${hour}/"
+    "storage.location.template" = "s3://${aws_s3_bucket.lake.bucket}/${local.zones[local.table_zones[each.key]]}${local.lake.symlink_folder}date=$${date}/hour=$${hour}/"
   }
 
   dynamic "partition_keys" {
@@ -64,9 +73,9 @@ resource "aws_glue_catalog_table" "lake" {
   }
 
   storage_descriptor {
-    location      = "s3://${aws_s3_bucket.lake.bucket}/${local.zones[local.table_zones[each.key]]}"
-    input_format  = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
-    output_format = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+    location      = "s3://${aws_s3_bucket.lake.bucket}/${local.zones[local.table_zones[each.key]]}${local.lake.symlink_folder}"
+    input_format  = "org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat"
+    output_format = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
     ser_de_info {
       serialization_library = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
     }

@@ -93,12 +93,6 @@ variable "enable_athena" {
   default     = true
 }
 
-variable "builder_reserved_concurrency" {
-  description = "Concurrent curated builds. 1 serialises the read-merge-write of a partition; set -1 (unreserved) only where the account's concurrency quota is too small to reserve any."
-  type        = number
-  default     = 1
-}
-
 variable "builder_batch_size" {
   description = "Raw-object notifications per curated build."
   type        = number

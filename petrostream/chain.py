@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import layout
-from pipeline.duck import S3Access, connect, count, read_settled
+from pipeline import layout, table
+from pipeline.duck import S3Access, connect, count, sql_list
+from pipeline.storage import S3Store
 from producer.replay import ReplayResult, replay
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws
@@ -43,31 +44,33 @@ def ensure_dataset(root: Path, spec: SyntheticSpec) -> Path:
 def lake_counts(
     endpoint: str | None, region: str, bucket: str, run_id: str, event_ids: list[str]
 ) -> tuple[int, int]:
-    """(rows of run_id in raw, distinct event_ids of the dataset in curated), read by DuckDB from S3."""
-
-    def read() -> tuple[int, int]:
-        con = connect(S3Access(region, endpoint))
-        try:
-            con.execute("CREATE TEMP TABLE wanted (event_id VARCHAR)")
-            con.execute("INSERT INTO wanted SELECT unnest(?::VARCHAR[])", [event_ids])
-            raw = count(
+    """(rows of run_id in raw, distinct event_ids of the dataset in curated), read by DuckDB from S3:
+    curated through its manifests, so a half-built lake reads as fewer rows, never as an error."""
+    store = S3Store(local_aws.client("s3", endpoint, region), bucket)
+    committed = [store.url(key) for key in table.committed_keys(store)["curated"]]
+    con = connect(S3Access(region, endpoint))
+    try:
+        con.execute("CREATE TEMP TABLE wanted (event_id VARCHAR)")
+        con.execute("INSERT INTO wanted SELECT unnest(?::VARCHAR[])", [event_ids])
+        raw = count(
+            con,
+            f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('raw')}**', "
+            "format='newline_delimited', "
+            f"columns={{'run_id': 'VARCHAR'}}) WHERE run_id = ?",
+            [run_id],
+        )
+        curated = (
+            count(
                 con,
-                f"SELECT count(*) FROM read_json('s3://{bucket}/{layout.prefix('raw')}**', "
-                "format='newline_delimited', "
-                f"columns={{'run_id': 'VARCHAR'}}) WHERE run_id = ?",
-                [run_id],
-            )
-            curated = count(
-                con,
-                "SELECT count(DISTINCT event_id) FROM "
-                f"read_parquet('s3://{bucket}/{layout.prefix('curated')}**/*.parquet') "
+                f"SELECT count(DISTINCT event_id) FROM read_parquet({sql_list(committed)}) "
                 "WHERE event_id IN (SELECT event_id FROM wanted)",
             )
-        finally:
-            con.close()
-        return raw, curated
-
-    return read_settled(read)
+            if committed
+            else 0
+        )
+    finally:
+        con.close()
+    return raw, curated
 
 
 def run_chain(

@@ -6,17 +6,20 @@ import duckdb
 
 from pipeline.duck import ExtensionMissing, S3Access, connect
 from pipeline.queries import create_views
+from pipeline.storage import S3Store
+from services import local_aws
 from services.errors import PetroStreamError
 from services.settings import Settings
 
 
 def lake_views(endpoint: str | None, region: str, bucket: str) -> duckdb.DuckDBPyConnection:
-    """DuckDB over s3://bucket on LocalStack (``endpoint``) or AWS (None), views made for each zone."""
+    """DuckDB over s3://bucket on LocalStack (``endpoint``) or AWS (None), views made for each
+    table over the files its manifests list now (a consistent snapshot of the lake)."""
     try:
         con = connect(S3Access(region, endpoint))
     except ExtensionMissing as error:
         raise PetroStreamError(str(error), "reinstall the project environment: `make clean setup`") from error
-    create_views(con, f"s3://{bucket}")
+    create_views(con, S3Store(local_aws.client("s3", endpoint, region), bucket))
     return con
 
 

@@ -11,17 +11,14 @@ imported only when S3 access is asked for, so the builder's Lambda zip does not 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlparse
 
 import duckdb
-
-T = TypeVar("T")
 
 
 class LakeQueryError(Exception):
@@ -113,22 +110,3 @@ def count(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] | N
         return 0
     assert row is not None, "a count query returns one row"
     return int(row[0])
-
-
-def read_settled[T](read: Callable[[], T], attempts: int = 5, pause: float = 0.5) -> T:
-    """Run a read of the lake, again if a partition was replaced while DuckDB read it.
-
-    The curated builder overwrites partition objects in place. A query that listed a file before
-    the overwrite then reads ranges of the new object and fails: a DuckDB error, or a message so
-    garbled it does not even decode (UnicodeDecodeError). Reading again sees the settled object.
-    """
-    for attempt in range(attempts):
-        try:
-            return read()
-        except ExtensionMissing:
-            raise  # an installation problem: reading again cannot help
-        except (duckdb.Error, LakeQueryError, UnicodeDecodeError):
-            if attempt == attempts - 1:
-                raise
-            time.sleep(pause)
-    raise AssertionError("unreachable")

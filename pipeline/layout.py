@@ -23,6 +23,25 @@ def prefix(zone: str) -> str:
     return zones()[zone]
 
 
-def partition_key(zone: str, date: str, hour: int) -> str:
-    """Key of the one file of a (date, hour) partition (Hive style): rewriting it replaces it."""
-    return f"{prefix(zone)}date={date}/hour={hour}/{_document()['partition_file']}"
+def partition_path(date: str, hour: int) -> str:
+    """The Hive-style folder of a (date, hour) partition: DuckDB and Athena read the two columns from it."""
+    return f"date={date}/hour={hour}/"
+
+
+def data_key(zone: str, date: str, hour: int, name: str) -> str:
+    """Key of one immutable Parquet file of a table's partition."""
+    return f"{prefix(zone)}{partition_path(date, hour)}{name}.parquet"
+
+
+def manifest_key(date: str, hour: int) -> str:
+    """Key of a partition's manifest: the committed files of every table in that partition."""
+    return f"{prefix('manifests')}{partition_path(date, hour)}manifest.json"
+
+
+def symlink_key(zone: str, date: str, hour: int) -> str:
+    """Key of a table partition's file list in Athena's symlink format (one s3:// URI per line)."""
+    return f"{prefix(zone)}{_document()['symlink_folder']}{partition_path(date, hour)}manifest"
+
+
+def symlink_prefix(zone: str) -> str:
+    return f"{prefix(zone)}{_document()['symlink_folder']}"

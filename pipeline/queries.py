@@ -1,8 +1,8 @@
 """Named queries (sql/*.sql, written for Athena's Trino dialect) run on DuckDB through sqlglot.
 
 The same files are deployed as Athena named queries by Terraform (infra/catalog.tf), so a query
-is written once and runs on both engines. Locally the tables are DuckDB views over the lake's
-Parquet files, with the names the Glue tables have on AWS.
+is written once and runs on both engines. Locally the tables are DuckDB views over the files the
+lake's manifests list (pipeline/table.py), with the names the Glue tables have on AWS.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from typing import Any
 
 import sqlglot
 
-from pipeline import duck, layout
+from pipeline import duck, layout, table
 from pipeline.relations import curated_relation, raw_relation
+from pipeline.storage import LakeStore
 
 SQL_DIR = Path(__file__).with_name("sql")
 TABLES = {
@@ -50,16 +51,20 @@ def to_duckdb(sql: str) -> str:
         raise QuerySyntaxError(str(error)) from error
 
 
-def create_views(con: Any, lake_root: str) -> list[str]:
-    """Views named like the Glue tables over a lake at lake_root (s3://bucket or a folder).
+def create_views(con: Any, store: LakeStore) -> list[str]:
+    """Views named like the Glue tables over the lake in `store`, as its manifests stand now: a
+    consistent snapshot (files are never rewritten, and the janitor deletes a replaced file only
+    an hour after compaction replaced it).
 
     A zone without files yet gets no view; the names of the views made are returned.
     """
-    root = lake_root.rstrip("/")
+    committed = table.committed_keys(store)
     relations = {
-        table: curated_relation(f"{root}/{layout.prefix(zone)}**/*.parquet") for table, zone in TABLES.items()
+        view: curated_relation([store.url(key) for key in committed[zone]])
+        for view, zone in TABLES.items()
+        if committed[zone]
     }
-    relations["raw_readings"] = raw_relation([f"{root}/{layout.prefix('raw')}**"])
+    relations["raw_readings"] = raw_relation([store.url(layout.prefix("raw")) + "**"])
     made = []
     for view, relation in relations.items():
         try:

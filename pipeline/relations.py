@@ -22,7 +22,7 @@ def raw_relation(paths: Sequence[str | Path]) -> str:
 
 
 def curated_relation(paths: Sequence[str | Path] | str) -> str:
-    """SQL reading curated Parquet files laid out as .../date=YYYY-MM-DD/hour=H/part-0.parquet."""
+    """SQL reading Parquet files of a table laid out as .../date=YYYY-MM-DD/hour=H/<name>.parquet."""
     target = f"'{paths}'" if isinstance(paths, str) else sql_list(paths)
     return (
         f"read_parquet({target}, hive_partitioning = true, "

@@ -1,13 +1,13 @@
-"""Curated builder: raw objects announced on SQS -> curated Parquet and gold aggregates.
+"""Curated builder: raw objects announced on SQS -> new curated and gold files, committed.
 
 S3 notifies the raw-objects queue of every object Firehose writes; Lambda hands this function
-batches of those notifications. One build merges all of the batch's objects into the partitions
-they touch (pipeline/build.py, build_from_raw). A failed build raises, so the whole batch
-becomes visible again and is retried; the build is idempotent, so a retry or a duplicate
-notification is harmless. Reserved concurrency 1 (infra/builder.tf) keeps two builds from
-rewriting the same partition at once: a build reads a partition's curated file and writes it
-back whole, so of two concurrent builds of one partition the later write would drop the other's
-rows.
+batches of those notifications. One build commits the batch's new rows to each partition they
+fall in as new immutable files (pipeline/build.py), then compacts those partitions when a tier
+of small files is full and deletes the files their compaction replaced an hour ago
+(pipeline/compaction.py). A failed build raises, so the whole batch becomes visible again and is
+retried; a retry or a duplicate notification commits nothing twice (event ids are
+deduplicated). Builds may run concurrently: each partition's manifest is replaced only with a
+conditional write, and a build that loses the race re-reads it and tries again.
 
 Settings come from builder_config (read once, at cold start); the S3 client is created at
 import, reused across invocations, and replaceable in tests through `clients`.
@@ -29,6 +29,7 @@ from builder_config import BuilderConfig
 
 from pipeline import layout
 from pipeline.build import build_from_raw
+from pipeline.compaction import compact_partition, sweep
 from pipeline.storage import S3Store
 
 
@@ -70,12 +71,23 @@ def raw_keys(event: dict[str, Any]) -> list[str]:
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     keys = raw_keys(event)
     started = time.monotonic()
-    output = build_from_raw(S3Store(clients.s3, config.lake_bucket), keys, work_dir=config.work_dir)
+    store = S3Store(clients.s3, config.lake_bucket)
+    output = build_from_raw(store, keys, work_dir=config.work_dir)
+    compacted = [
+        compact_partition(store, date, hour, work_dir=config.work_dir) for date, hour in output.partitions
+    ]
+    merged = [c for c in compacted if c.merged]
+    swept = sweep(store, partitions=[(c.date, c.hour) for c in merged]) if merged else []
     seconds = time.monotonic() - started
     # the producer runs, as in the stream processor
     logger.set_correlation_id(",".join(output.run_ids) or None)
     metrics.add_metric(name="RawObjectsBuilt", unit=MetricUnit.Count, value=len(keys))
     metrics.add_metric(name="PartitionsWritten", unit=MetricUnit.Count, value=len(output.partitions))
+    metrics.add_metric(name="CuratedRowsWritten", unit=MetricUnit.Count, value=output.curated_rows)
+    metrics.add_metric(
+        name="CompactedRowsRewritten", unit=MetricUnit.Count, value=sum(c.rows_rewritten for c in merged)
+    )
+    metrics.add_metric(name="CommitConflicts", unit=MetricUnit.Count, value=output.conflicts)
     metrics.add_metric(name="BuildSeconds", unit=MetricUnit.Seconds, value=seconds)
     logger.info(
         "built",
@@ -83,6 +95,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             "raw_objects": len(keys),
             "partitions": output.partitions,
             "curated_rows": output.curated_rows,
+            "commit_conflicts": output.conflicts,
+            "compacted": [[c.date, c.hour, c.merged] for c in merged],
+            "swept": len(swept),
             "seconds": round(seconds, 3),
         },
     )

@@ -1,9 +1,9 @@
-"""Commands over the lake: rebuild curated and gold, run named or ad-hoc queries."""
+"""Commands over the lake: build curated and gold, compact them, run named or ad-hoc queries."""
 
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -14,21 +14,53 @@ from services import local_aws
 from services.errors import PetroStreamError
 
 
-def build_lake_command(ctx: typer.Context) -> None:
-    """Rebuild curated and gold from every raw object (idempotent: a rebuild changes nothing)."""
-    from pipeline import layout
-    from pipeline.build import build_from_raw
+def _store(ctx: typer.Context) -> Any:
     from pipeline.storage import S3Store
 
     settings = settings_of(ctx)
     stack, outputs = deployed(settings)
-    store = S3Store(local_aws.client("s3", stack.endpoint, settings.region), outputs.lake_bucket)
+    return S3Store(local_aws.client("s3", stack.endpoint, settings.region), outputs.lake_bucket)
+
+
+def build_lake_command(ctx: typer.Context) -> None:
+    """Commit every raw object's readings that curated does not hold yet (idempotent: running it
+    again commits nothing), the way the builder does."""
+    from pipeline import layout
+    from pipeline.build import build_from_raw
+
+    store = _store(ctx)
     keys = store.keys(layout.prefix("raw"))
     started = time.monotonic()
     result = build_from_raw(store, keys)
     print(
-        f"build-lake: {len(keys)} raw objects -> {result.curated_rows} curated rows "
+        f"build-lake: {len(keys)} raw objects -> {result.curated_rows} new curated rows "
         f"in {len(result.partitions)} partitions in {time.monotonic() - started:.1f} s"
+    )
+
+
+def compact_command(
+    ctx: typer.Context,
+    everything: Annotated[
+        bool, typer.Option("--all", help="merge each partition's files into one (e.g. once its hour is over)")
+    ] = False,
+    grace: Annotated[
+        float, typer.Option(help="delete files no manifest lists once older than GRACE seconds")
+    ] = 3600.0,
+) -> None:
+    """Compact every partition (full tiers of small files, or --all), then delete the files that
+    compaction replaced and no reader can still be reading."""
+    from pipeline import table
+    from pipeline.compaction import compact_partition, sweep
+
+    store = _store(ctx)
+    started = time.monotonic()
+    done = [compact_partition(store, date, hour, everything) for date, hour in table.partitions(store)]
+    merged = [c for c in done if c.merged]
+    deleted = sweep(store, grace)
+    print(
+        f"compact: {len(done)} partitions, {sum(c.merged for c in merged)} files merged in {len(merged)} "
+        f"({sum(c.rows_rewritten for c in merged)} rows rewritten), {len(deleted)} unlisted files deleted "
+        f"in {time.monotonic() - started:.1f} s"
     )
 
 
@@ -64,4 +96,5 @@ def query_command(
 
 def register(app: typer.Typer) -> None:
     app.command("build-lake")(build_lake_command)
+    app.command("compact")(compact_command)
     app.command("query")(query_command)

@@ -61,10 +61,11 @@ def test_gold_columns_and_types_are_what_the_glue_tables_declare(lake, deployed)
 def test_gold_agrees_with_curated(lake):
     con, _ = lake
     mismatches = con.execute(
-        "SELECT count(*) FROM gold_well_hourly g JOIN "
+        "SELECT count(*) FROM (SELECT date, hour, well_id, sum(readings) AS readings, "
+        "sum(anomalies) AS anomalies FROM gold_well_hourly GROUP BY ALL) g FULL JOIN "
         "(SELECT date, hour, well_id, count(*) AS n, count_if(anomaly_flag) AS a "
         "FROM curated_readings GROUP BY ALL) c USING (date, hour, well_id) "
-        "WHERE g.readings <> c.n OR g.anomalies <> c.a"
+        "WHERE g.readings IS DISTINCT FROM c.n OR g.anomalies IS DISTINCT FROM c.a"
     ).fetchone()[0]
     assert mismatches == 0
     assert (

@@ -98,22 +98,28 @@ def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
     can_write = {
         component: {
             zone
-            for zone in ("raw", "quarantine", "curated", "gold_well_hourly")
+            for zone in ("raw", "quarantine", "detector_state", "curated", "gold_well_hourly", "manifests")
             if _allows(statements, "s3:PutObject", put(zone))
         }
         for component, statements in roles.items()
     }
     assert can_write == {
-        "processor": {"quarantine"},
+        "processor": {"quarantine", "detector_state"},
         "firehose": {"raw"},
-        "builder": {"curated", "gold_well_hourly"},
+        "builder": {"curated", "gold_well_hourly", "manifests"},
     }
     assert _allows(roles["builder"], "s3:GetObject", put("raw")) and not _allows(
         roles["processor"], "s3:GetObject", put("raw")
     )
-    assert not any(_allows(statements, "s3:DeleteObject", put("raw")) for statements in roles.values()), (
-        "nobody deletes from the lake"
-    )
+    assert not any(
+        _allows(statements, "s3:DeleteObject", put(zone))
+        for statements in roles.values()
+        for zone in ("raw", "quarantine", "manifests", "detector_state")
+    ), "nobody deletes raw data, quarantine, manifests or states"
+    deleters = {
+        name for name, statements in roles.items() if _allows(statements, "s3:DeleteObject", put("curated"))
+    }
+    assert deleters == {"builder"}  # files no manifest lists: a lost commit's, compaction's inputs
 
     def queue_arn(url: str) -> str:  # .../<account>/<name>
         account, name = url.split("/")[-2:]

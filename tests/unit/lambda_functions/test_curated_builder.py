@@ -14,7 +14,8 @@ from urllib.parse import unquote_plus
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import gold, layout
+from pipeline import gold, layout, table
+from pipeline.storage import S3Store
 from pipeline.stream import StreamRecord, ndjson_line, process_batch
 from producer.kinesis_writer import encode
 from producer.replay import load, merged_records
@@ -78,7 +79,11 @@ def keys_under(s3: Any, prefix: str) -> list[str]:
     )
 
 
-def test_raw_notifications_build_curated_and_gold_parquet(
+def committed(s3: Any) -> dict[str, list[str]]:
+    return table.committed_keys(S3Store(s3, LAKE_BUCKET))
+
+
+def test_raw_notifications_commit_curated_and_gold_files(
     builder: ModuleType, s3: Any, raw_objects: list[dict[str, Any]], capsys: Any
 ) -> None:
     partitions = sorted({(row["event_time"][:10], int(row["event_time"][11:13])) for row in raw_objects})
@@ -87,17 +92,14 @@ def test_raw_notifications_build_curated_and_gold_parquet(
     result = invoke(builder, load_event(EVENT))
 
     assert result == {"raw_objects": 2, "partitions": len(partitions), "curated_rows": len(raw_objects)}
-    for zone in ("curated", *gold.ZONES):
-        assert keys_under(s3, layout.prefix(zone)) == sorted(
-            layout.partition_key(zone, d, h) for d, h in partitions
-        )
-    curated = [parquet(s3, layout.partition_key("curated", d, h)) for d, h in partitions]
-    assert sorted(e for table in curated for e in table["event_id"]) == sorted(
-        row["event_id"] for row in raw_objects
-    )
+    files = committed(s3)
+    for zone in ("curated", *gold.ZONES):  # one new file per table and partition
+        folders = sorted(key.rsplit("/", 1)[0] + "/" for key in files[zone])
+        assert folders == sorted(layout.prefix(zone) + layout.partition_path(d, h) for d, h in partitions)
+    curated = [parquet(s3, key) for key in files["curated"]]
+    assert sorted(e for t in curated for e in t["event_id"]) == sorted(row["event_id"] for row in raw_objects)
     for zone in gold.ZONES:
-        readings = sum(sum(parquet(s3, layout.partition_key(zone, d, h))["readings"]) for d, h in partitions)
-        assert readings == len(raw_objects)
+        assert sum(sum(parquet(s3, key)["readings"]) for key in files[zone]) == len(raw_objects)
     [built] = [
         json.loads(line) for line in capsys.readouterr().out.splitlines() if '"message":"built"' in line
     ]
@@ -105,14 +107,16 @@ def test_raw_notifications_build_curated_and_gold_parquet(
     assert built["partitions"] == [list(partition) for partition in partitions]
 
 
-def test_a_repeated_notification_rebuilds_the_same_partitions(
+def test_a_repeated_notification_commits_nothing_more(
     builder: ModuleType, s3: Any, raw_objects: list[dict[str, Any]]
 ) -> None:
-    first = invoke(builder, load_event(EVENT))
-    written = {key: parquet(s3, key)["event_id"] for key in keys_under(s3, layout.prefix("curated"))}
+    invoke(builder, load_event(EVENT))
+    before = committed(s3)
+    objects = keys_under(s3, "")
 
-    assert invoke(builder, load_event(EVENT)) == first
-    assert {key: parquet(s3, key)["event_id"] for key in keys_under(s3, layout.prefix("curated"))} == written
+    assert invoke(builder, load_event(EVENT)) == {"raw_objects": 2, "partitions": 0, "curated_rows": 0}
+    assert committed(s3) == before
+    assert keys_under(s3, "") == objects
 
 
 def test_test_events_and_keys_outside_the_raw_zone_are_ignored(

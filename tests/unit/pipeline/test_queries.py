@@ -20,7 +20,7 @@ def lake(small_dataset, tmp_path_factory):
     paths = write_raw(raw_rows(stream_records(small_dataset)), store.root / layout.prefix("raw"), 2000)
     build_from_raw(store, [p.relative_to(store.root).as_posix() for p in paths])
     con = connect()
-    assert set(create_views(con, str(store.root))) >= {"curated_readings", "gold_well_hourly"}
+    assert set(create_views(con, store)) >= {"curated_readings", "gold_well_hourly"}
     curated = con.execute("SELECT * FROM curated_readings").df()
     yield con, curated
     con.close()
