@@ -95,9 +95,9 @@ def _profile(lake: Path) -> list[str]:
     timed = TimedConnection(duck.connect())
     with tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter()
-        build = CuratedBuild(timed)  # type: ignore[arg-type]  # a timing proxy
-        build.stage(files)
-        build.write([], Path(scratch))
+        build = CuratedBuild(timed, DirectoryStore(Path(scratch) / "lake"), Path(scratch))  # type: ignore[arg-type]
+        for date, hour in build.stage(files):
+            build.commit_partition(date, hour)
         total = time.perf_counter() - started
     lines = [f"one build of {len(files)} raw objects: {total:.1f} s; time per kind of statement:"]
     return lines + [

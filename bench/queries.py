@@ -20,10 +20,11 @@ from bench.workload import ROOT
 from pipeline import layout
 from pipeline.build import build_from_raw
 from pipeline.duck import connect
-from pipeline.gold import well_hourly_sql as gold_well_hourly_sql
+from pipeline.gold import zone_sql
 from pipeline.queries import create_views, names
 from pipeline.queries import run as run_named
 from pipeline.relations import raw_relation
+from pipeline.storage import DirectoryStore
 
 TARGET_BYTES_RATIO = 10.0
 
@@ -48,7 +49,7 @@ def _connect() -> Any:
 
 def parquet_connection(lake: Path) -> Any:
     con = _connect()
-    create_views(con, str(lake))
+    create_views(con, DirectoryStore(lake))
     return con
 
 
@@ -59,7 +60,7 @@ def ndjson_connection(lake: Path) -> Any:
         "CREATE VIEW curated_readings AS SELECT *, strftime(event_time, '%Y-%m-%d') AS date, "
         f"hour(event_time) AS hour FROM {raw}"
     )
-    con.execute(f"CREATE VIEW gold_well_hourly AS {gold_well_hourly_sql('curated_readings')}")
+    con.execute(f"CREATE VIEW gold_well_hourly AS {zone_sql('gold_well_hourly', 'curated_readings')}")
     return con
 
 

@@ -52,14 +52,11 @@ data "aws_iam_policy_document" "processor" {
     resources = ["${aws_s3_bucket.lake.arn}/${local.zones.detector_state}*"]
   }
   statement {
-    sid       = "DetectorStateMissing" # without ListBucket a missing state reads as 403, not 404
+    # Without ListBucket a missing state (a new well) reads as 403, not 404. S3 makes that
+    # choice without an s3:prefix in the request, so a prefix condition would not apply.
+    sid       = "DetectorStateMissing"
     actions   = ["s3:ListBucket"]
     resources = [aws_s3_bucket.lake.arn]
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["${local.zones.detector_state}*"]
-    }
   }
   statement {
     sid       = "LakeKey" # read the encrypted stream, write encrypted quarantine objects

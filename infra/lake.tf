@@ -111,8 +111,8 @@ resource "aws_s3_bucket_policy" "lake" {
 
 # Raw NDJSON is only needed to rebuild curated: it moves to Infrequent Access, then expires.
 # Curated and gold are kept, but each rebuild leaves the previous version of a partition file
-# (versioning is on), and those old versions expire; so do the detector states' old versions
-# (one per batch that advanced a well).
+# (versioning is on), and those old versions expire; so do the old versions of the manifests (one
+# per commit) and of the detector states (one per batch that advanced a well).
 resource "aws_s3_bucket_lifecycle_configuration" "lake" {
   bucket = aws_s3_bucket.lake.id
 
@@ -157,7 +157,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
   }
 
   dynamic "rule" {
-    for_each = toset(["curated", "gold_well_hourly", "gold_class_hourly", "detector_state"])
+    for_each = toset(["curated", "gold_well_hourly", "gold_class_hourly", "manifests", "detector_state"])
     content {
       id     = "${replace(rule.value, "_", "-")}-old-versions-expire"
       status = "Enabled"

@@ -135,20 +135,29 @@ class CuratedBuild:
             if not rows:
                 return 0, [], attempt
             written = self._write_fresh(date, hour, int(rows))
-            try:
-                table.commit(
-                    self.store,
-                    manifest,
-                    {zone: (*manifest.files(zone), entry) for zone, entry in written.items()},
-                )
-            except CommitConflict:
-                for entry in written.values():  # listed nowhere: no reader can have seen them
-                    self.store.delete(entry.key)
-                continue
-            return int(rows), [entry.key for entry in written.values()], attempt
+            if self._commit(manifest, written):
+                return int(rows), [entry.key for entry in written.values()], attempt
         raise CommitFailed(
             f"partition date={date}/hour={hour}: {MAX_ATTEMPTS} commits lost to concurrent builds"
         )
+
+    def _commit(self, manifest: table.Manifest, written: dict[str, DataFile]) -> bool:
+        """Add the written files to the manifest; False (and the files deleted) if another
+        build committed first."""
+        try:
+            table.commit(
+                self.store,
+                manifest,
+                {zone: (*manifest.files(zone), entry) for zone, entry in written.items()},
+            )
+        except CommitConflict:
+            current = table.read(self.store, manifest.date, manifest.hour)
+            if written["curated"] in current.files("curated"):
+                return True  # it had landed: the store's retry of the same write conflicted with it
+            for entry in written.values():  # listed nowhere: no reader can have seen them
+                self.store.delete(entry.key)
+            return False
+        return True
 
     def _write_fresh(self, date: str, hour: int, rows: int) -> dict[str, DataFile]:
         """The fresh rows as a curated file and their gold partial aggregates, put in the lake."""

@@ -7,18 +7,23 @@ tier exist, they merge into one file of a higher tier. Each row is rewritten onc
 climbs, a logarithmic number of times, never once per build. Gold's partial aggregates (one row
 per well or class) are merged whenever a partition is compacted or holds FAN_IN gold files.
 
-A compaction commits through the manifest like a build (pipeline/table.py). Its output file is
-named by a hash of its inputs, so running it again, or twice at once, commits one result.
-Concurrent builds are kept: a lost commit is retried against the new manifest. The inputs it
-replaces stay in the lake, unlisted, until the janitor (`sweep`) deletes files no manifest lists
-that are older than a grace period longer than any read.
+A compaction commits through the manifest like a build (pipeline/table.py); running it again
+finds nothing to merge. Concurrent builds are kept: a lost commit is retried against the new
+manifest. The inputs it replaces stay in the lake, listed in the manifest as retired with the
+time they were retired, until the janitor (`sweep`) deletes those retired longer ago than any
+read lasts (SWEEP_GRACE_SECONDS). The janitor also deletes files no manifest knows that a build
+wrote but never committed, once they are older than that; it touches only files with the names
+builds and compactions give, never another file a user put there.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import math
+import re
 import tempfile
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +38,7 @@ from pipeline.table import DataFile, Manifest
 FAN_IN = 8  # files of one tier merged at once
 BASE_ROWS = 1_000  # files under this many rows are all of tier 0
 SWEEP_GRACE_SECONDS = 3600.0  # unlisted files younger than this may still be read, or committed
+OURS = re.compile(r"/(part|compact)-[0-9a-f]{32}\.parquet$")  # names builds and compactions give
 
 
 def tier(rows: int) -> int:
@@ -60,8 +66,8 @@ def _choose(files: tuple[DataFile, ...], everything: bool) -> list[DataFile]:
     return []
 
 
-def _name(files: list[DataFile]) -> str:
-    return "compact-" + hashlib.sha256("\n".join(sorted(f.key for f in files)).encode()).hexdigest()[:24]
+def _name() -> str:
+    return f"compact-{uuid.uuid4().hex}"
 
 
 def compact_partition(
@@ -78,7 +84,7 @@ def compact_partition(
         try:
             return _merge(store, manifest, chosen, gold_files, work_dir)
         except CommitConflict:
-            continue
+            continue  # its output files stay unlisted: the janitor deletes them
     raise CommitFailed(f"partition date={date}/hour={hour}: compaction lost {MAX_ATTEMPTS} commits")
 
 
@@ -103,7 +109,9 @@ def _merge(
                     tables[zone] = (_merge_gold(store, con, root, zone, date, hour, list(files)),)
         finally:
             con.close()
-    table.commit(store, manifest, tables)
+    now = time.time()
+    replaced = [f.key for zone, files in tables.items() for f in manifest.files(zone) if f not in files]
+    table.commit(store, manifest, tables, [*manifest.retired, *((key, now) for key in replaced)])
     return Compacted(date, hour, len(chosen), sum(f.rows for f in chosen))
 
 
@@ -120,7 +128,7 @@ def _fetch(store: LakeStore, root: Path, files: list[DataFile]) -> list[Path]:
 def _merge_curated(
     store: LakeStore, con: duckdb.DuckDBPyConnection, root: Path, date: str, hour: int, files: list[DataFile]
 ) -> DataFile:
-    key = layout.data_key("curated", date, hour, _name(files))
+    key = layout.data_key("curated", date, hour, _name())
     target = root / "out" / key
     relation = curated_relation(_fetch(store, root, files))
     parquet_copy(con, f"SELECT * EXCLUDE (date, hour) FROM {relation} ORDER BY well_id, event_time", target)
@@ -142,7 +150,7 @@ def _merge_gold(
     hour: int,
     files: list[DataFile],
 ) -> DataFile:
-    key = layout.data_key(zone, date, hour, _name(files))
+    key = layout.data_key(zone, date, hour, _name())
     target = root / "out" / key
     relation = curated_relation(_fetch(store, root, files))
     with duck.errors():
@@ -161,26 +169,34 @@ def sweep(
     grace_seconds: float = SWEEP_GRACE_SECONDS,
     partitions: list[table.Partition] | None = None,
 ) -> list[str]:
-    """Delete the tables' files that no manifest lists and that are older than the grace period:
-    inputs compaction replaced, files of a build that stopped before its commit. Over every
-    partition, or only the given ones (what the builder does after compacting)."""
-    if partitions is None:
-        listed = {key for keys in table.committed_keys(store).values() for key in keys}
-        prefixes = [layout.prefix(zone) for zone in table.TABLES]
-    else:
-        manifests = [table.read(store, date, hour) for date, hour in partitions]
-        listed = {f.key for m in manifests for zone in table.TABLES for f in m.files(zone)}
-        prefixes = [
-            layout.prefix(zone) + layout.partition_path(date, hour)
-            for zone in table.TABLES
-            for date, hour in partitions
-        ]
-    symlinks = tuple(layout.symlink_prefix(zone) for zone in table.TABLES)
-    deleted = []
-    for prefix in prefixes:
-        for key, age in store.ages(prefix).items():
-            if key.startswith(symlinks) or key in listed or age < grace_seconds:
-                continue
-            store.delete(key)
-            deleted.append(key)
+    """Delete what no reader can need any more, in every partition or only the given ones: files
+    retired by a compaction more than grace_seconds ago, and files a build or compaction wrote
+    but never committed, once older than that. Refreshes the partitions' symlink lists first."""
+    deleted: list[str] = []
+    for date, hour in table.partitions(store) if partitions is None else partitions:
+        deleted += _sweep_partition(store, date, hour, grace_seconds)
     return sorted(deleted)
+
+
+def _sweep_partition(store: LakeStore, date: str, hour: int, grace_seconds: float) -> list[str]:
+    manifest = table.read(store, date, hour)
+    table.refresh_symlinks(store, manifest)
+    now = time.time()
+    expired = [key for key, at in manifest.retired if now - at >= grace_seconds]
+    known = {f.key for zone in table.TABLES for f in manifest.files(zone)} | {
+        key for key, _ in manifest.retired
+    }
+    orphans = [
+        key
+        for zone in table.TABLES
+        for key, age in store.ages(layout.prefix(zone) + layout.partition_path(date, hour)).items()
+        if OURS.search(key) and key not in known and age >= grace_seconds
+    ]
+    for key in expired + orphans:
+        store.delete(key)
+    if expired:
+        kept = [(key, at) for key, at in manifest.retired if key not in set(expired)]
+        # if another writer moved on meanwhile, the next pass forgets them (deleting twice is harmless)
+        with contextlib.suppress(CommitConflict):
+            table.commit(store, manifest, {}, kept)
+    return expired + orphans

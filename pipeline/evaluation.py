@@ -100,10 +100,12 @@ def overall(rows: list[ClassQuality]) -> dict[str, float | None]:
     }
 
 
-def markdown(rows: list[ClassQuality]) -> str:
-    def pct(value: float | None) -> str:
-        return "-" if value is None else f"{100 * value:.1f}%"
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
 
+
+def markdown(rows: list[ClassQuality]) -> str:
+    pct = _pct
     lines = [
         "| class | readings | event readings | precision | recall | false positives | baseline "
         "precision | baseline recall | baseline false positives |",
@@ -196,10 +198,7 @@ def instance_figures(instance: str, readings: Iterable[tuple[float, int | None, 
 
 def instances_markdown(rows: list[InstanceFigures]) -> str:
     """The per-instance table of the README."""
-
-    def pct(value: float | None) -> str:
-        return "-" if value is None else f"{100 * value:.1f}%"
-
+    pct = _pct
     lines = [
         "| instance | normal readings | flagged | false alarms / normal h | event readings | flagged "
         "| s to first flag | targets |",

@@ -9,7 +9,10 @@ order within a shard, and the partition key is the well), and committed after de
 A batch's state is committed only together with its delivery: `states_to_commit(checkpoint)`
 gives each well's state after exactly the records Lambda will not send again (those before the
 first failed record), so a retried batch is scored from the same state as the first attempt, and
-a stream's flags do not depend on its batch sizes.
+a stream's flags do not depend on its batch sizes. A state also records the sequence number of
+the last record it took in (`WellState.position`): a record at or before it was delivered before
+that state was committed, so when a failed invocation is retried after committing some wells,
+their records are recognised and not delivered or alerted again (`Verdict` (None, None)).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ class StreamRecord:
     data: bytes
 
 
-# What the scorer says about one record: (raw row, None) or (None, quarantine entry).
+# What the scorer says about one record: (raw row, None), (None, quarantine entry), or (None, None)
+# for a record its well's committed state has already taken in (delivered by an earlier attempt).
 Verdict = tuple[dict[str, Any] | None, dict[str, Any] | None]
 
 
@@ -49,6 +53,7 @@ class BatchOutcome:
     rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (sequence number, raw row)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     anomalies: int = 0
+    redelivered: int = 0  # records an earlier attempt delivered and committed: skipped
 
     @classmethod
     def from_verdicts(cls, verdicts: Iterable[tuple[str, Verdict]]) -> BatchOutcome:
@@ -68,9 +73,7 @@ class BatchOutcome:
         elif quarantined is not None:
             self.quarantined.append(quarantined)
         else:
-            raise ValueError(
-                f"verdict for record {sequence_number} holds neither a row nor a quarantine entry"
-            )
+            self.redelivered += 1
 
     def alerts(self) -> list[dict[str, Any]]:
         """One alert per well and set of detectors, summarising the flagged rows of this batch."""
@@ -139,7 +142,9 @@ def sequence_key(sequence_number: str) -> int:
 
 
 @dataclass
-class _Applied:
+class _Taken:
+    """A valid record a well's state took in during this batch (applied, or late)."""
+
     sequence: int
     moment: float
     record: dict[str, Any]
@@ -162,7 +167,8 @@ class StreamScorer:
         self._load = load or (lambda _well: WellState())
         self.states: dict[str, WellState] = dict(states or {})
         self._initial = {well: state.copy() for well, state in self.states.items()}
-        self._applied: dict[str, list[_Applied]] = {}
+        self._taken: dict[str, list[_Taken]] = {}
+        self._failed: set[str] = set()  # wells whose scoring raised: their state is rebuilt
         self.faults: list[dict[str, Any]] = []  # sensor faults newly found in this batch (data quality)
 
     def state(self, well_id: str) -> WellState:
@@ -184,13 +190,17 @@ class StreamScorer:
             )
         well_id = record["well_id"]
         state = self.state(well_id)
+        sequence = sequence_key(item.sequence_number)
+        if state.position is not None and sequence <= state.position:
+            return None, None  # delivered by an earlier attempt, before this state was committed
         moment = record["event_time"].timestamp()
-        before = state.watermark
-        score = self.detector.score(well_id, state, moment, record, aside)
-        if state.watermark != before:  # the reading advanced the state (it was not late)
-            self._applied.setdefault(well_id, []).append(
-                _Applied(sequence_key(item.sequence_number), moment, record, aside)
-            )
+        try:
+            score = self.detector.score(well_id, state, moment, record, aside)
+        except Exception:
+            self._failed.add(well_id)  # the state may be half updated: rebuild it before a commit
+            raise
+        state.position = sequence
+        self._taken.setdefault(well_id, []).append(_Taken(sequence, moment, record, aside))
         for fault, sensor in score.faults:
             self.faults.append(self._fault(fault, sensor, record, aside))
         row = {
@@ -236,16 +246,17 @@ class StreamScorer:
         first record Lambda will deliver again; None: the whole batch was delivered)."""
         limit = None if checkpoint is None else sequence_key(checkpoint)
         committed = {}
-        for well_id, applied in self._applied.items():
-            if limit is None or applied[-1].sequence < limit:
+        for well_id, taken in self._taken.items():
+            if well_id not in self._failed and (limit is None or taken[-1].sequence < limit):
                 committed[well_id] = self.states[well_id]
                 continue
-            kept = [a for a in applied if a.sequence < limit]
+            kept = [t for t in taken if limit is None or t.sequence < limit]
             if not kept:
                 continue
             state = self._initial[well_id].copy()
-            for a in kept:
-                self.detector.score(well_id, state, a.moment, a.record, a.aside)
+            for t in kept:
+                self.detector.score(well_id, state, t.moment, t.record, t.aside)
+                state.position = t.sequence
             committed[well_id] = state
         return committed
 

@@ -5,9 +5,9 @@ A file exists for readers only once a manifest lists it, and a manifest is repla
 writer that read the version it replaces (LakeStore.write_if: S3 conditional writes). So a build
 or a compaction commits all of its files in all tables of a partition at once, two concurrent
 builds of one partition cannot both commit what they read, and a reader that lists files through
-the manifests never sees a half-written partition or a file compaction has replaced. Files that
-no manifest lists (a build that lost a race, a compaction's inputs) are deleted by the janitor
-once they are older than any read could be (pipeline/compaction.py).
+the manifests never sees a half-written partition or a file compaction has replaced. Files a
+compaction replaces stay in the manifest as retired, with the time they were retired; the
+janitor deletes them once that is longer ago than any read could last (pipeline/compaction.py).
 
 Each curated file's entry records, per well, the event-time range of its rows. Event ids derive
 from well and time (producer/records.py), so new rows can only repeat rows of files whose range
@@ -16,8 +16,10 @@ a stream moves forward), never the whole partition.
 
 After each commit the partition's file lists are also written in Athena's symlink format (one
 s3:// URI per line), which the Glue tables read (infra/catalog.tf). They follow the manifest:
-a build that stops between the two leaves Athena one commit behind until the partition's next
-commit or compaction.
+the writer reads the manifest again after writing them and rewrites them until the version it
+wrote them from is still the current one, so a slow writer cannot leave an older list behind a
+newer commit. A writer that stops between its commit and its lists leaves Athena one commit
+behind until the partition's next commit or the janitor's next pass, which refreshes them.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline import layout
-from pipeline.storage import LakeStore
+from pipeline.storage import CommitConflict, LakeStore
 
 TABLES = ("curated", "gold_well_hourly", "gold_class_hourly")  # zones with a manifest entry
 MANIFEST_VERSION = 1
@@ -72,6 +74,7 @@ class Manifest:
     hour: int
     tables: Mapping[str, tuple[DataFile, ...]]
     version: str | None = None  # None: no manifest yet
+    retired: tuple[tuple[str, float], ...] = ()  # (key, epoch seconds) of files no longer listed
 
     def files(self, zone: str) -> tuple[DataFile, ...]:
         return tuple(self.tables.get(zone, ()))
@@ -82,6 +85,7 @@ class Manifest:
             "date": self.date,
             "hour": self.hour,
             "tables": {zone: [f.to_json() for f in files] for zone, files in sorted(self.tables.items())},
+            "retired": [list(item) for item in self.retired],
         }
         return json.dumps(document, separators=(",", ":")).encode()
 
@@ -93,7 +97,8 @@ class Manifest:
         tables = {
             zone: tuple(DataFile.from_json(f) for f in files) for zone, files in document["tables"].items()
         }
-        return cls(document["date"], int(document["hour"]), tables, version)
+        retired = tuple((key, float(at)) for key, at in document.get("retired", []))
+        return cls(document["date"], int(document["hour"]), tables, version, retired)
 
 
 def read(store: LakeStore, date: str, hour: int) -> Manifest:
@@ -105,24 +110,45 @@ def read(store: LakeStore, date: str, hour: int) -> Manifest:
     return Manifest.from_bytes(body, version)
 
 
-def commit(store: LakeStore, read_as: Manifest, tables: Mapping[str, Iterable[DataFile]]) -> Manifest:
+def commit(
+    store: LakeStore,
+    read_as: Manifest,
+    tables: Mapping[str, Iterable[DataFile]],
+    retired: Iterable[tuple[str, float]] | None = None,
+) -> Manifest:
     """Replace the manifest `read_as` was read from with these tables (the others kept as they
-    were), unless another writer replaced it first: then CommitConflict, and nothing changed."""
+    were) and these retired files (None: those it had), unless another writer replaced it first:
+    then CommitConflict, and nothing changed.
+
+    A write the store retried after it had landed reads as a conflict (S3 answers the retry with
+    412): if the manifest now is exactly the one this commit wrote, the commit took place."""
     merged = {**read_as.tables, **{zone: tuple(files) for zone, files in tables.items()}}
-    manifest = Manifest(read_as.date, read_as.hour, merged)
-    version = store.write_if(
-        layout.manifest_key(read_as.date, read_as.hour), manifest.to_bytes(), read_as.version
-    )
-    committed = Manifest(manifest.date, manifest.hour, merged, version)
-    write_symlinks(store, committed)
+    kept = read_as.retired if retired is None else tuple(retired)
+    body = Manifest(read_as.date, read_as.hour, merged, None, kept).to_bytes()
+    key = layout.manifest_key(read_as.date, read_as.hour)
+    try:
+        version = store.write_if(key, body, read_as.version)
+    except CommitConflict:
+        found = store.read(key)
+        if found is None or found[0] != body:
+            raise
+        version = found[1]
+    committed = Manifest(read_as.date, read_as.hour, merged, version, kept)
+    refresh_symlinks(store, committed)
     return committed
 
 
-def write_symlinks(store: LakeStore, manifest: Manifest) -> None:
-    """The partition's file lists as Athena's symlink tables read them."""
-    for zone in TABLES:
-        lines = "".join(f"{store.url(f.key)}\n" for f in manifest.files(zone))
-        store.write(layout.symlink_key(zone, manifest.date, manifest.hour), lines.encode())
+def refresh_symlinks(store: LakeStore, manifest: Manifest, attempts: int = 5) -> None:
+    """Write the partition's file lists as Athena's symlink tables read them, from `manifest`, and
+    again from the current manifest until it is the one they were written from."""
+    for _ in range(attempts):
+        for zone in TABLES:
+            lines = "".join(f"{store.url(f.key)}\n" for f in manifest.files(zone))
+            store.write(layout.symlink_key(zone, manifest.date, manifest.hour), lines.encode())
+        current = read(store, manifest.date, manifest.hour)
+        if current.version == manifest.version:
+            return
+        manifest = current
 
 
 def partitions(store: LakeStore) -> list[Partition]:

@@ -29,7 +29,7 @@ from builder_config import BuilderConfig
 
 from pipeline import layout
 from pipeline.build import build_from_raw
-from pipeline.compaction import compact_partition, sweep
+from pipeline.compaction import Compacted, compact_partition, sweep
 from pipeline.storage import S3Store
 
 
@@ -66,6 +66,21 @@ def raw_keys(event: dict[str, Any]) -> list[str]:
     return keys
 
 
+def _tidy(store: S3Store, partitions: list[tuple[str, int]]) -> tuple[list[Compacted], list[str]]:
+    """Compact the partitions just written and sweep those compacted. Their rows are committed
+    already, so a failure here is logged, not raised: failing would send the build back to the
+    queue for nothing, and the next build or `petrostream compact` tidies up instead."""
+    try:
+        compacted = [
+            compact_partition(store, date, hour, work_dir=config.work_dir) for date, hour in partitions
+        ]
+        merged = [c for c in compacted if c.merged]
+        return merged, sweep(store, partitions=[(c.date, c.hour) for c in merged]) if merged else []
+    except Exception:
+        logger.exception("compaction_failed", extra={"partitions": partitions})
+        return [], []
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
@@ -73,11 +88,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = time.monotonic()
     store = S3Store(clients.s3, config.lake_bucket)
     output = build_from_raw(store, keys, work_dir=config.work_dir)
-    compacted = [
-        compact_partition(store, date, hour, work_dir=config.work_dir) for date, hour in output.partitions
-    ]
-    merged = [c for c in compacted if c.merged]
-    swept = sweep(store, partitions=[(c.date, c.hour) for c in merged]) if merged else []
+    merged, swept = _tidy(store, output.partitions)
     seconds = time.monotonic() - started
     # the producer runs, as in the stream processor
     logger.set_correlation_id(",".join(output.run_ids) or None)

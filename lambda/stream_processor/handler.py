@@ -42,7 +42,8 @@ from processor_config import ProcessorConfig
 
 from pipeline.batching import chunks
 from pipeline.detector import Detector
-from pipeline.state_store import S3StateStore, StateConflict
+from pipeline.state_store import StateConflict, StateStore
+from pipeline.storage import S3Store
 from pipeline.stream import BatchOutcome, StreamRecord, StreamScorer, Verdict, iso, ndjson_line
 
 MAX_RECORDS = 500  # Firehose PutRecordBatch: 500 records and 4 MiB per call
@@ -67,6 +68,10 @@ class Clients:
 
 class DeliveryFailed(Exception):
     """Firehose rejected a record on every attempt."""
+
+
+class AlertsNotSent(Exception):
+    """The alerts queue refused alerts: the invocation fails, so the batch and its alerts are retried."""
 
 
 logger = Logger()
@@ -159,7 +164,11 @@ def _alert(alerts: list[dict[str, Any]], faults: list[dict[str, Any]]) -> None:
     for start in range(0, len(alerts), ALERTS_PER_MESSAGE_BATCH):
         batch = alerts[start : start + ALERTS_PER_MESSAGE_BATCH]
         entries = [{"Id": str(i), "MessageBody": json.dumps(alert)} for i, alert in enumerate(batch)]
-        clients.sqs.send_message_batch(QueueUrl=config.alerts_queue_url, Entries=entries)
+        failed = clients.sqs.send_message_batch(QueueUrl=config.alerts_queue_url, Entries=entries).get(
+            "Failed"
+        )
+        if failed:
+            raise AlertsNotSent(f"the alerts queue refused {len(failed)} of {len(entries)} alerts: {failed}")
 
 
 def _report_undelivered(failed: dict[str, str], records: list[dict[str, Any]]) -> None:
@@ -185,7 +194,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
     global scorer
     records: list[dict[str, Any]] = event.get("Records", [])
     started = time.time()
-    states = S3StateStore(clients.s3, config.lake_bucket, config.state_prefix)
+    states = StateStore(S3Store(clients.s3, config.lake_bucket), config.state_prefix)
     # the partition key is the well: load every well's state at once, others as they appear
     scorer = StreamScorer(
         detector, states.load_many({r["kinesis"]["partitionKey"] for r in records}), load=states.load
@@ -210,6 +219,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         failed = _deliver_rows(outcome.rows)
         _report_undelivered(failed, records)  # before the block ends: _clean() builds the response
     response = processor.response()
+    # Alerts before the commit: a failure from here on fails the invocation, and its retry
+    # alerts again (at least once), whereas after a commit its records would be skipped.
+    _alert(outcome.alerts(), scorer.faults)
     committed = scorer.states_to_commit(_checkpoint(response))
     try:
         states.commit_many(committed)
@@ -219,7 +231,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         # already and the lake keeps one copy of each event_id.
         logger.error("state_conflict", extra={"error": str(conflict)})
         raise
-    _alert(outcome.alerts(), scorer.faults)
 
     metrics.add_metric(name="RecordsIn", unit=MetricUnit.Count, value=len(records))
     metrics.add_metric(name="RecordsValid", unit=MetricUnit.Count, value=len(outcome.rows))
@@ -238,6 +249,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             "quarantined": len(outcome.quarantined),
             "anomalies": outcome.anomalies,
             "delivery_failures": len(failed),
+            "redelivered": outcome.redelivered,
             "states_committed": len(committed),
             "started_at": iso(datetime.fromtimestamp(started, UTC)),
             "oldest_arrival": oldest,

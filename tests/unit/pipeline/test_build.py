@@ -13,7 +13,7 @@ from pipeline.build import build_from_raw
 from pipeline.compaction import FAN_IN, compact_partition, sweep
 from pipeline.duck import connect
 from pipeline.queries import create_views
-from pipeline.storage import DirectoryStore
+from pipeline.storage import CommitConflict, DirectoryStore
 
 from .helpers import raw_rows, stream_records, write_raw
 
@@ -202,3 +202,44 @@ def test_gold_counts_are_written_as_integers(tmp_path, rows):
             assert types["anomalies"] == "BIGINT" and types["readings"] == "BIGINT"
     finally:
         con.close()
+
+
+class LandedThenConflicts(DirectoryStore):
+    """A store whose first manifest write lands and then reports a conflict, as S3 answers 412 to
+    boto3's retry of a conditional PutObject whose first attempt timed out after landing."""
+
+    tripped = False
+
+    def write_if(self, key: str, body: bytes, version: str | None) -> str:
+        version = super().write_if(key, body, version)
+        if not self.tripped:
+            self.tripped = True
+            raise CommitConflict("412 on the retry of a write that landed")
+        return version
+
+
+def test_a_commit_that_landed_but_read_as_a_conflict_keeps_its_files(tmp_path, rows):
+    store = LandedThenConflicts(tmp_path / "lake")
+    result = build_from_raw(store, _raw(store, rows[:500], 500))
+    assert store.tripped and result.curated_rows == 500
+    assert len(_tables(store)["curated_readings"]) == 500  # nothing deleted under the manifest
+
+
+def test_athena_file_lists_follow_the_manifest_even_after_a_slow_writer(tmp_path, rows):
+    store = _lake(tmp_path, rows[:3000], per_file=1000)
+    (date, hour), *_ = table.partitions(store)
+    stale = table.Manifest(date, hour, {"curated": ()}, version="an older commit")
+    table.refresh_symlinks(store, stale)  # a slow writer lists an older version, then re-reads
+    listed = (store.root / layout.symlink_key("curated", date, hour)).read_text().split()
+    assert listed == [store.url(f.key) for f in table.read(store, date, hour).files("curated")] != []
+
+
+def test_the_janitor_leaves_files_it_did_not_write(tmp_path, rows):
+    store = _lake(tmp_path, rows[:1000], per_file=1000)
+    (date, hour), *_ = table.partitions(store)
+    foreign = store.root / layout.data_key("curated", date, hour, "part-0")  # e.g. an older layout's file
+    foreign.write_bytes(b"not ours")
+    orphan = store.root / layout.data_key("curated", date, hour, "part-" + "0" * 32)
+    orphan.write_bytes(b"a build stopped before its commit")
+    assert sweep(store, grace_seconds=0) == [layout.data_key("curated", date, hour, "part-" + "0" * 32)]
+    assert foreign.exists() and not orphan.exists()
