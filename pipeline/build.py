@@ -86,7 +86,9 @@ class CuratedBuild:
                 "SELECT *, strftime(event_time, '%Y-%m-%d') AS date, "
                 "CAST(hour(event_time) AS INTEGER) AS hour "
                 f"FROM {raw_relation(raw_files)} WHERE event_id IS NOT NULL) "
-                "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, sequence_number) = 1"
+                # the first arrival; of two copies of one record (a retried batch), the one scored in order
+                "QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY ingested_at, sequence_number, "
+                "contains(coalesce(quality_issues, ''), 'late')) = 1"
             )
         return [(d, int(h)) for d, h in self._rows("SELECT DISTINCT date, hour FROM incoming ORDER BY 1, 2")]
 

@@ -155,7 +155,6 @@ class WellState:
     applied: int = 0  # readings applied since the state began (for logs and tests)
     implausible: dict[str, float] = field(default_factory=dict)  # sensor -> start of its out-of-range run
     reported: list[str] = field(default_factory=list)  # faults reported, as "<fault>:<sensor>"
-    position: int | None = None  # Kinesis sequence number of the last record taken in (pipeline/stream.py)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -164,7 +163,6 @@ class WellState:
             "applied": self.applied,
             "implausible": self.implausible,
             "reported": self.reported,
-            "position": None if self.position is None else str(self.position),
             "fields": list(SensorState.__slots__),
             "sensors": {name: s.to_list() for name, s in self.sensors.items()},
         }
@@ -184,7 +182,6 @@ class WellState:
             applied=document["applied"],
             implausible=dict(document["implausible"]),
             reported=list(document["reported"]),
-            position=None if document.get("position") is None else int(document["position"]),
             sensors={name: SensorState.from_list(v) for name, v in document["sensors"].items()},
         )
 

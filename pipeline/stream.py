@@ -9,10 +9,9 @@ order within a shard, and the partition key is the well), and committed after de
 A batch's state is committed only together with its delivery: `states_to_commit(checkpoint)`
 gives each well's state after exactly the records Lambda will not send again (those before the
 first failed record), so a retried batch is scored from the same state as the first attempt, and
-a stream's flags do not depend on its batch sizes. A state also records the sequence number of
-the last record it took in (`WellState.position`): a record at or before it was delivered before
-that state was committed, so when a failed invocation is retried after committing some wells,
-their records are recognised and not delivered or alerted again (`Verdict` (None, None)).
+a stream's flags do not depend on its batch sizes. If an invocation fails after committing some
+wells' states, its retry scores those wells' records as late; the lake keeps the first copy of a
+reading, the one scored in order (pipeline/build.py).
 """
 
 from __future__ import annotations
@@ -43,8 +42,7 @@ class StreamRecord:
     data: bytes
 
 
-# What the scorer says about one record: (raw row, None), (None, quarantine entry), or (None, None)
-# for a record its well's committed state has already taken in (delivered by an earlier attempt).
+# What the scorer says about one record: (raw row, None) or (None, quarantine entry).
 Verdict = tuple[dict[str, Any] | None, dict[str, Any] | None]
 
 
@@ -53,7 +51,6 @@ class BatchOutcome:
     rows: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (sequence number, raw row)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     anomalies: int = 0
-    redelivered: int = 0  # records an earlier attempt delivered and committed: skipped
 
     @classmethod
     def from_verdicts(cls, verdicts: Iterable[tuple[str, Verdict]]) -> BatchOutcome:
@@ -73,7 +70,9 @@ class BatchOutcome:
         elif quarantined is not None:
             self.quarantined.append(quarantined)
         else:
-            self.redelivered += 1
+            raise ValueError(
+                f"verdict for record {sequence_number} holds neither a row nor a quarantine entry"
+            )
 
     def alerts(self) -> list[dict[str, Any]]:
         """One alert per well and set of detectors, summarising the flagged rows of this batch."""
@@ -191,15 +190,12 @@ class StreamScorer:
         well_id = record["well_id"]
         state = self.state(well_id)
         sequence = sequence_key(item.sequence_number)
-        if state.position is not None and sequence <= state.position:
-            return None, None  # delivered by an earlier attempt, before this state was committed
         moment = record["event_time"].timestamp()
         try:
             score = self.detector.score(well_id, state, moment, record, aside)
         except Exception:
             self._failed.add(well_id)  # the state may be half updated: rebuild it before a commit
             raise
-        state.position = sequence
         self._taken.setdefault(well_id, []).append(_Taken(sequence, moment, record, aside))
         for fault, sensor in score.faults:
             self.faults.append(self._fault(fault, sensor, record, aside))
@@ -256,7 +252,6 @@ class StreamScorer:
             state = self._initial[well_id].copy()
             for t in kept:
                 self.detector.score(well_id, state, t.moment, t.record, t.aside)
-                state.position = t.sequence
             committed[well_id] = state
         return committed
 

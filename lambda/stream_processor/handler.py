@@ -220,7 +220,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
         _report_undelivered(failed, records)  # before the block ends: _clean() builds the response
     response = processor.response()
     # Alerts before the commit: a failure from here on fails the invocation, and its retry
-    # alerts again (at least once), whereas after a commit its records would be skipped.
+    # alerts again (alerts are at least once).
     _alert(outcome.alerts(), scorer.faults)
     committed = scorer.states_to_commit(_checkpoint(response))
     try:
@@ -249,7 +249,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             "quarantined": len(outcome.quarantined),
             "anomalies": outcome.anomalies,
             "delivery_failures": len(failed),
-            "redelivered": outcome.redelivered,
             "states_committed": len(committed),
             "started_at": iso(datetime.fromtimestamp(started, UTC)),
             "oldest_arrival": oldest,

@@ -421,29 +421,14 @@ def test_a_replayed_batch_changes_no_state_and_is_marked_late(processor: ModuleT
     """The producer sends the same readings again: new records, later in the stream."""
     invoke(processor, kinesis_event(_series(5)))
     well = payload(fixture_event(), 0)["well_id"]
-    before = stored_state(s3, well).to_json()
+    before = s3.get_object(Bucket=LAKE_BUCKET, Key=f"{STATE_PREFIX}{well}.json")["Body"].read()
 
     later = 49668419147018213539128464729463018392837120745236627458 + 10**6
     invoke(processor, kinesis_event(_series(5), first_sequence=later))
 
-    after = stored_state(s3, well).to_json()
-    assert {k: v for k, v in after.items() if k != "position"} == {
-        k: v for k, v in before.items() if k != "position"
-    }
+    assert s3.get_object(Bucket=LAKE_BUCKET, Key=f"{STATE_PREFIX}{well}.json")["Body"].read() == before
     second = [row for row in ndjson(s3, RAW_PREFIX) if int(row["sequence_number"]) >= later]
     assert len(second) == 5 and all("late" in row["quality_issues"] for row in second)
-
-
-def test_a_retried_batch_does_not_deliver_what_a_committed_state_took_in(
-    processor: ModuleType, s3: Any, capsys: Any
-) -> None:
-    event = kinesis_event(_series(5))
-    invoke(processor, event)
-
-    invoke(processor, event)  # as Lambda retries a batch whose invocation failed after the commit
-
-    assert len(ndjson(s3, RAW_PREFIX)) == 5
-    assert [line["redelivered"] for line in log_lines(capsys.readouterr().out, "batch")] == [0, 5]
 
 
 @pytest.mark.filterwarnings("ignore:No application metrics to publish")

@@ -243,3 +243,17 @@ def test_the_janitor_leaves_files_it_did_not_write(tmp_path, rows):
     orphan.write_bytes(b"a build stopped before its commit")
     assert sweep(store, grace_seconds=0) == [layout.data_key("curated", date, hour, "part-" + "0" * 32)]
     assert foreign.exists() and not orphan.exists()
+
+
+def test_of_two_copies_of_one_record_the_lake_keeps_the_one_scored_in_order(tmp_path, rows):
+    """A batch retried after its invocation committed some wells' states: the retry scores those
+    wells' records as late, and Firehose delivers a second copy with the same arrival and sequence."""
+    store = DirectoryStore(tmp_path / "lake")
+    first = rows[0]
+    late = dict(first, quality_issues="late", anomaly_flag=not first["anomaly_flag"])
+    build_from_raw(store, _raw(store, [late, first], 2))
+    [kept] = _tables(store)["curated_readings"]
+    assert kept[0] == first["event_id"] and "late" not in (first["quality_issues"] or "")
+    con = connect()
+    create_views(con, store)
+    assert con.execute("SELECT anomaly_flag FROM curated_readings").fetchone()[0] == first["anomaly_flag"]
