@@ -75,10 +75,13 @@ class BatchOutcome:
             )
 
     def alerts(self) -> list[dict[str, Any]]:
-        """One alert per well and set of detectors, summarising the flagged rows of this batch."""
+        """One alert per well and set of detectors, summarising the flagged rows of this batch.
+
+        Late readings raise none: they are scored against a state that has moved past them (a
+        replay, a re-driven batch), and the reading's own time has been alerted on, or is gone."""
         grouped: dict[tuple[str, str], dict[str, Any]] = {}
         for _, row in self.rows:
-            if not row["anomaly_flag"]:
+            if not row["anomaly_flag"] or "late" in (row["quality_issues"] or "").split(","):
                 continue
             key = (row["well_id"], row["anomaly_type"])
             alert = grouped.setdefault(

@@ -175,6 +175,18 @@ def test_alerts_summarise_flagged_rows_per_well_and_detectors(whole):
     }
 
 
+def test_late_readings_raise_no_alert(whole):
+    """A replay or a re-driven batch is scored against a state that has moved on: it pages nobody."""
+    flagged = [row for row in whole if row["anomaly_flag"]][:50]
+    late = [
+        dict(row, quality_issues=",".join(filter(None, [row["quality_issues"], "late"]))) for row in flagged
+    ]
+    outcome = process_batch([])
+    for i, row in enumerate(late + flagged):
+        outcome.add_verdict(str(i), (row, None))
+    assert sum(alert["count"] for alert in outcome.alerts()) == len(flagged) == 50
+
+
 @pytest.mark.parametrize(
     "moment",
     [
