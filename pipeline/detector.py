@@ -218,10 +218,30 @@ class Detector:
         self.p = parameters or Parameters.from_schema()
         self.overrides = overrides or {}
         self._kinds = {name: schema.field(name).kind or "" for name in self.p.monitored}
+        # per monitored sensor, what the hot loop needs: (name, floor of its kind, frozen note)
+        self._monitored = tuple(
+            (name, self.p.floor.get(self._kinds[name], 0.0), f"frozen:{name}") for name in self.p.monitored
+        )
         self._sensors = tuple(f.name for f in schema.sensors())
         self._missing = {name: f"missing:{name}" for name in self._sensors}
-        self._frozen = {name: f"frozen:{name}" for name in self.p.monitored}
         self._out_of_range = {name: f"out_of_range:{name}" for name in self._sensors}
+        self._alphas: dict[float, tuple[float, float, float, float]] = {}
+
+    def alphas(self, dt: float) -> tuple[float, float, float, float]:
+        """(fast, slow, level, episode) smoothing factors for a step of dt seconds. Readings are
+        1 Hz, so nearly every step is the same: computed once per distinct dt (a hot path)."""
+        found = self._alphas.get(dt)
+        if found is None:
+            if len(self._alphas) > 4096:
+                self._alphas.clear()
+            p = self.p
+            found = self._alphas[dt] = (
+                _alpha(dt, p.fast_tau_seconds),
+                _alpha(dt, p.slow_tau_seconds),
+                _alpha(dt, p.level_tau_seconds),
+                _alpha(dt, p.episode_tau_seconds),
+            )
+        return found
 
     def score(
         self,
@@ -247,20 +267,20 @@ class Detector:
             if values.get(name) is None
         ]
         faults = [] if late else self._implausible(state, moment, aside)
-        scores = {"envelope": 0.0, "rate_of_change": 0.0, "zscore": 0.0}
-        limits = self.overrides.get(well_id, {})
-        for name in p.monitored:
+        envelope_score = rate_score = z_score = 0.0
+        limits = self.overrides.get(well_id)
+        sensors = state.sensors
+        for name, floor, frozen_note in self._monitored:
             value = values.get(name)
-            sensor = state.sensors.get(name)
             if value is None:
                 continue
+            sensor = sensors.get(name)
             if sensor is not None and not late and moment - sensor.seen > p.reset_gap_seconds:
                 sensor = None  # silent for longer than the reset gap: it starts afresh
             if sensor is None:
                 if not late:
-                    state.sensors[name] = SensorState(value, moment)
+                    sensors[name] = SensorState(value, moment)
                 continue
-            floor = p.floor.get(self._kinds[name], 0.0)
             spread = math.sqrt(sensor.var)
             magnitude = abs(sensor.level)
             # a late reading is judged by the state as it stands: warm if the well is warm now
@@ -269,30 +289,31 @@ class Detector:
             ) - sensor.since >= p.warmup_seconds
             frozen_for = moment - sensor.last_change if value == sensor.last else 0.0
             if frozen_for >= p.frozen_seconds:
-                notes.append(self._frozen[name])
-                if sensor.changed and not late and self._frozen[name] not in state.reported:
-                    state.reported.append(self._frozen[name])
+                notes.append(frozen_note)
+                if sensor.changed and not late and frozen_note not in state.reported:
+                    state.reported.append(frozen_note)
                     faults.append(("frozen", name))
-            elif value != sensor.last and not late and self._frozen[name] in state.reported:
-                state.reported.remove(self._frozen[name])  # it moves again: a new freeze is news
+            elif value != sensor.last and not late and frozen_note in state.reported:
+                state.reported.remove(frozen_note)  # it moves again: a new freeze is news
             deviating = False
             if warm:
                 tolerance = max(p.zscore_sigmas * spread, p.relative_tolerance * magnitude, floor)
                 z = abs(value - sensor.level) / tolerance
                 deviating = z > p.release
-                scores["zscore"] = max(scores["zscore"], z)
+                if z > z_score:
+                    z_score = z
                 rate_tolerance = max(p.rate_sigmas * spread, p.relative_rate_tolerance * magnitude, floor)
-                scores["rate_of_change"] = max(
-                    scores["rate_of_change"], abs(sensor.fast - sensor.slow) / rate_tolerance
-                )
-                envelope = limits.get(name)
+                rate = abs(sensor.fast - sensor.slow) / rate_tolerance
+                if rate > rate_score:
+                    rate_score = rate
+                envelope = limits.get(name) if limits else None
                 margin = max(p.envelope_margin * magnitude, floor)
                 low = envelope.min if envelope and envelope.min is not None else sensor.low - margin
                 high = envelope.max if envelope and envelope.max is not None else sensor.high + margin
                 if value > high:
-                    scores["envelope"] = max(scores["envelope"], 1.0 + (value - high) / margin)
+                    envelope_score = max(envelope_score, 1.0 + (value - high) / margin)
                 elif value < low:
-                    scores["envelope"] = max(scores["envelope"], 1.0 + (low - value) / margin)
+                    envelope_score = max(envelope_score, 1.0 + (low - value) / margin)
             if late:
                 continue
             dt = moment - sensor.seen  # since this sensor's last reading (it may have been silent)
@@ -302,8 +323,9 @@ class Detector:
         else:
             state.watermark = moment
             state.applied += 1
-        types = tuple(name for name in DETECTORS if scores[name] > 1.0)
-        top = min(max(scores.values()), SCORE_CAP)
+        scores = (envelope_score, rate_score, z_score)  # in DETECTORS order
+        types = tuple(name for name, value in zip(DETECTORS, scores, strict=True) if value > 1.0)
+        top = min(max(scores), SCORE_CAP)
         return Score(bool(types), types, round(top, 6), tuple(notes), tuple(faults))
 
     def _implausible(
@@ -324,28 +346,27 @@ class Detector:
     def _learn(
         self, sensor: SensorState, value: float, moment: float, dt: float, warm: bool, deviating: bool
     ) -> None:
-        p = self.p
         sensor.n += 1
         sensor.seen = moment
         if value != sensor.last:
             sensor.changed = True
             sensor.last = value
             sensor.last_change = moment
-        a_fast, a_slow = _alpha(dt, p.fast_tau_seconds), _alpha(dt, p.slow_tau_seconds)
+        a_fast, a_slow, a_level, a_episode = self.alphas(dt)
         sensor.fast += a_fast * (value - sensor.fast)
         sensor.slow += a_slow * (value - sensor.slow)
         if not warm:
             # warm-up: plain running mean and variance of the first readings, then EW from there
-            a = max(1.0 / sensor.n, _alpha(dt, p.level_tau_seconds))
+            a = max(1.0 / sensor.n, a_level)
             delta = value - sensor.level
             sensor.level += a * delta
             sensor.var = (1.0 - a) * (sensor.var + a * delta * delta)
             sensor.low, sensor.high = min(sensor.low, value), max(sensor.high, value)
         elif not deviating:
-            a = _alpha(dt, p.level_tau_seconds)
+            a = a_level
             delta = value - sensor.level
             sensor.level += a * delta
             sensor.var = (1.0 - a) * (sensor.var + a * delta * delta)
             sensor.low, sensor.high = min(sensor.low, value), max(sensor.high, value)
         else:
-            sensor.level += _alpha(dt, p.episode_tau_seconds) * (value - sensor.level)
+            sensor.level += a_episode * (value - sensor.level)
