@@ -44,7 +44,10 @@ def compact_command(
         bool, typer.Option("--all", help="merge each partition's files into one (e.g. once its hour is over)")
     ] = False,
     grace: Annotated[
-        float, typer.Option(help="delete files no manifest lists once older than GRACE seconds")
+        float,
+        typer.Option(
+            help="delete files compaction retired more than GRACE seconds ago, and uncommitted ones that old"
+        ),
     ] = 3600.0,
 ) -> None:
     """Compact every partition (full tiers of small files, or --all), then delete the files that
