@@ -234,7 +234,7 @@ def run(
         *cpu.shares(),
         f"curated builder: {builds.builds:,} builds, {builds.seconds:,.0f} s building; "
         f"they wrote {builds.rows:,} curated rows, {builds.rows / max(records, 1):.1f} per record "
-        "(a build rewrites the whole (date, hour) partitions it touches)",
+        "(new rows only: a build commits the rows its partitions do not hold yet; compaction apart)",
     ]
     return result
 
