@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from petrostream.lake import lake_store
 from pipeline import layout, table
 from pipeline.duck import S3Access, connect, count, sql_list
-from pipeline.storage import S3Store
 from producer.replay import ReplayResult, replay
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws
@@ -46,7 +46,7 @@ def lake_counts(
 ) -> tuple[int, int]:
     """(rows of run_id in raw, distinct event_ids of the dataset in curated), read by DuckDB from S3:
     curated through its manifests, so a half-built lake reads as fewer rows, never as an error."""
-    store = S3Store(local_aws.client("s3", endpoint, region), bucket)
+    store = lake_store(endpoint, region, bucket)
     committed = [store.url(key) for key in table.committed_keys(store)["curated"]]
     con = connect(S3Access(region, endpoint))
     try:

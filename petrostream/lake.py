@@ -12,6 +12,11 @@ from services.errors import PetroStreamError
 from services.settings import Settings
 
 
+def lake_store(endpoint: str | None, region: str, bucket: str) -> S3Store:
+    """The lake bucket on LocalStack (``endpoint``) or AWS (None), as the pipeline's code reads it."""
+    return S3Store(local_aws.client("s3", endpoint, region), bucket)
+
+
 def lake_views(endpoint: str | None, region: str, bucket: str) -> duckdb.DuckDBPyConnection:
     """DuckDB over s3://bucket on LocalStack (``endpoint``) or AWS (None), views made for each
     table over the files its manifests list now (a consistent snapshot of the lake)."""
@@ -19,7 +24,7 @@ def lake_views(endpoint: str | None, region: str, bucket: str) -> duckdb.DuckDBP
         con = connect(S3Access(region, endpoint))
     except ExtensionMissing as error:
         raise PetroStreamError(str(error), "reinstall the project environment: `make clean setup`") from error
-    create_views(con, S3Store(local_aws.client("s3", endpoint, region), bucket))
+    create_views(con, lake_store(endpoint, region, bucket))
     return con
 
 

@@ -109,12 +109,7 @@ class CuratedBuild:
         """A relation of the event ids of these committed files (fetched; usually there are none)."""
         if not files:
             return "(SELECT NULL::VARCHAR AS event_id WHERE false)"
-        targets = [self.scratch / "known" / f.key for f in files]
-        with ThreadPoolExecutor(8) as pool:
-            found = list(pool.map(self.store.fetch, [f.key for f in files], targets))
-        missing = [f.key for f, ok in zip(files, found, strict=True) if not ok]
-        if missing:
-            raise FileNotFoundError(f"committed files missing from the lake: {missing}")
+        targets = table.fetch(self.store, files, self.scratch / "known")
         return f"(SELECT event_id FROM {curated_relation(targets)})"
 
     def commit_partition(self, date: str, hour: int) -> tuple[int, list[str], int]:
@@ -153,9 +148,6 @@ class CuratedBuild:
                 {zone: (*manifest.files(zone), entry) for zone, entry in written.items()},
             )
         except CommitConflict:
-            current = table.read(self.store, manifest.date, manifest.hour)
-            if written["curated"] in current.files("curated"):
-                return True  # it had landed: the store's retry of the same write conflicted with it
             for entry in written.values():  # listed nowhere: no reader can have seen them
                 self.store.delete(entry.key)
             return False

@@ -115,22 +115,12 @@ def _merge(
     return Compacted(date, hour, len(chosen), sum(f.rows for f in chosen))
 
 
-def _fetch(store: LakeStore, root: Path, files: list[DataFile]) -> list[Path]:
-    targets = []
-    for f in files:
-        target = root / "in" / f.key
-        if not store.fetch(f.key, target):
-            raise FileNotFoundError(f"committed file missing from the lake: {f.key}")
-        targets.append(target)
-    return targets
-
-
 def _merge_curated(
     store: LakeStore, con: duckdb.DuckDBPyConnection, root: Path, date: str, hour: int, files: list[DataFile]
 ) -> DataFile:
     key = layout.data_key("curated", date, hour, _name())
     target = root / "out" / key
-    relation = curated_relation(_fetch(store, root, files))
+    relation = curated_relation(table.fetch(store, files, root / "in"))
     parquet_copy(con, f"SELECT * EXCLUDE (date, hour) FROM {relation} ORDER BY well_id, event_time", target)
     store.put(key, target)
     wells: dict[str, tuple[str, str]] = {}
@@ -152,7 +142,7 @@ def _merge_gold(
 ) -> DataFile:
     key = layout.data_key(zone, date, hour, _name())
     target = root / "out" / key
-    relation = curated_relation(_fetch(store, root, files))
+    relation = curated_relation(table.fetch(store, files, root / "in"))
     with duck.errors():
         columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
     parquet_copy(

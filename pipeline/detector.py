@@ -217,10 +217,10 @@ class Detector:
     ) -> None:
         self.p = parameters or Parameters.from_schema()
         self.overrides = overrides or {}
-        self._kinds = {name: schema.field(name).kind or "" for name in self.p.monitored}
         # per monitored sensor, what the hot loop needs: (name, floor of its kind, frozen note)
         self._monitored = tuple(
-            (name, self.p.floor.get(self._kinds[name], 0.0), f"frozen:{name}") for name in self.p.monitored
+            (name, self.p.floor.get(schema.field(name).kind or "", 0.0), f"frozen:{name}")
+            for name in self.p.monitored
         )
         self._sensors = tuple(f.name for f in schema.sensors())
         self._missing = {name: f"missing:{name}" for name in self._sensors}

@@ -105,7 +105,6 @@ def _pct(value: float | None) -> str:
 
 
 def markdown(rows: list[ClassQuality]) -> str:
-    pct = _pct
     lines = [
         "| class | readings | event readings | precision | recall | false positives | baseline "
         "precision | baseline recall | baseline false positives |",
@@ -113,10 +112,10 @@ def markdown(rows: list[ClassQuality]) -> str:
     ]
     for r in rows:
         lines.append(
-            f"| {r.event_class} | {r.readings} | {r.positives} | {pct(r.precision)} | {pct(r.recall)} | "
-            f"{pct(r.false_positive_rate)} "
-            f"| {pct(r.baseline_precision)} | {pct(r.baseline_recall)} | "
-            f"{pct(r.baseline_false_positive_rate)} |"
+            f"| {r.event_class} | {r.readings} | {r.positives} | {_pct(r.precision)} | {_pct(r.recall)} | "
+            f"{_pct(r.false_positive_rate)} "
+            f"| {_pct(r.baseline_precision)} | {_pct(r.baseline_recall)} | "
+            f"{_pct(r.baseline_false_positive_rate)} |"
         )
     return "\n".join(lines)
 
@@ -198,7 +197,6 @@ def instance_figures(instance: str, readings: Iterable[tuple[float, int | None, 
 
 def instances_markdown(rows: list[InstanceFigures]) -> str:
     """The per-instance table of the README."""
-    pct = _pct
     lines = [
         "| instance | normal readings | flagged | false alarms / normal h | event readings | flagged "
         "| s to first flag | targets |",
@@ -209,7 +207,7 @@ def instances_markdown(rows: list[InstanceFigures]) -> str:
         delay = "-" if not r.event else ("never" if r.seconds_to_flag is None else f"{r.seconds_to_flag:.0f}")
         verdict = "; ".join(r.misses().values()) or "met"
         lines.append(
-            f"| {r.instance} | {r.normal} | {pct(r.normal_share)} | {per_hour} | {r.event} "
-            f"| {pct(r.event_share)} | {delay} | {verdict} |"
+            f"| {r.instance} | {r.normal} | {_pct(r.normal_share)} | {per_hour} | {r.event} "
+            f"| {_pct(r.event_share)} | {delay} | {verdict} |"
         )
     return "\n".join(lines)

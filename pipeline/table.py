@@ -28,6 +28,7 @@ import json
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pipeline import layout
@@ -121,7 +122,8 @@ def commit(
     then CommitConflict, and nothing changed.
 
     A write the store retried after it had landed reads as a conflict (S3 answers the retry with
-    412): if the manifest now is exactly the one this commit wrote, the commit took place."""
+    412). The commit took place if the manifest now is the one it wrote, or lists every file it
+    added (another writer committed on top of it); then the manifest as it now stands is returned."""
     merged = {**read_as.tables, **{zone: tuple(files) for zone, files in tables.items()}}
     kept = read_as.retired if retired is None else tuple(retired)
     body = Manifest(read_as.date, read_as.hour, merged, None, kept).to_bytes()
@@ -130,12 +132,21 @@ def commit(
         version = store.write_if(key, body, read_as.version)
     except CommitConflict:
         found = store.read(key)
-        if found is None or found[0] != body:
+        if found is None:
             raise
-        version = found[1]
+        current = Manifest.from_bytes(*found)
+        added = _keys(merged) - _keys(read_as.tables)
+        if found[0] != body and not (added and added <= _keys(current.tables)):
+            raise
+        refresh_symlinks(store, current)
+        return current
     committed = Manifest(read_as.date, read_as.hour, merged, version, kept)
     refresh_symlinks(store, committed)
     return committed
+
+
+def _keys(tables: Mapping[str, Iterable[DataFile]]) -> set[str]:
+    return {f.key for files in tables.values() for f in files}
 
 
 def refresh_symlinks(store: LakeStore, manifest: Manifest, attempts: int = 5) -> None:
@@ -149,6 +160,19 @@ def refresh_symlinks(store: LakeStore, manifest: Manifest, attempts: int = 5) ->
         if current.version == manifest.version:
             return
         manifest = current
+
+
+def fetch(store: LakeStore, files: Iterable[DataFile], folder: Path, threads: int = 8) -> list[Path]:
+    """Copy committed files under folder (keeping their keys, so the Hive columns stay readable);
+    FileNotFoundError names any a manifest lists that the lake no longer holds."""
+    chosen = list(files)
+    targets = [folder / f.key for f in chosen]
+    with ThreadPoolExecutor(threads) as pool:
+        found = list(pool.map(store.fetch, [f.key for f in chosen], targets))
+    missing = [f.key for f, ok in zip(chosen, found, strict=True) if not ok]
+    if missing:
+        raise FileNotFoundError(f"committed files missing from the lake: {missing}")
+    return targets
 
 
 def partitions(store: LakeStore) -> list[Partition]:

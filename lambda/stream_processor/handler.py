@@ -44,7 +44,7 @@ from pipeline.batching import chunks
 from pipeline.detector import Detector
 from pipeline.state_store import StateConflict, StateStore
 from pipeline.storage import S3Store
-from pipeline.stream import BatchOutcome, StreamRecord, StreamScorer, Verdict, iso, ndjson_line
+from pipeline.stream import BatchOutcome, StreamRecord, StreamScorer, Verdict, iso, ndjson_line, sequence_key
 
 MAX_RECORDS = 500  # Firehose PutRecordBatch: 500 records and 4 MiB per call
 MAX_BYTES = 4 * 1024 * 1024
@@ -185,7 +185,7 @@ def _report_undelivered(failed: dict[str, str], records: list[dict[str, Any]]) -
 def _checkpoint(response: PartialItemFailureResponse) -> str | None:
     """The first record Lambda will deliver again (it retries from the lowest failed one)."""
     failed = [str(item["itemIdentifier"]) for item in response["batchItemFailures"]]  # Kinesis: a str
-    return min(failed, key=int) if failed else None
+    return min(failed, key=sequence_key) if failed else None
 
 
 @metrics.log_metrics

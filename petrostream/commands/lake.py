@@ -10,16 +10,15 @@ import typer
 from petrostream.commands.context import settings_of
 from petrostream.deployment import deployed
 from pipeline import duck
-from services import local_aws
 from services.errors import PetroStreamError
 
 
 def _store(ctx: typer.Context) -> Any:
-    from pipeline.storage import S3Store
+    from petrostream.lake import lake_store
 
     settings = settings_of(ctx)
     stack, outputs = deployed(settings)
-    return S3Store(local_aws.client("s3", stack.endpoint, settings.region), outputs.lake_bucket)
+    return lake_store(stack.endpoint, settings.region, outputs.lake_bucket)
 
 
 def build_lake_command(ctx: typer.Context) -> None:

@@ -12,11 +12,10 @@ import json
 import pytest
 
 from petrostream.chain import lake_counts, run_chain
-from petrostream.lake import lake_views
+from petrostream.lake import lake_store, lake_views
 from pipeline import layout
 from pipeline.duck import S3Access, connect
 from pipeline.queries import create_views, names, run
-from pipeline.storage import S3Store
 from services import local_aws
 from services.settings import DEFAULT_REGION as REGION
 
@@ -26,9 +25,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def lake(chain, deployed, localstack):
     con = connect(S3Access(REGION, localstack.endpoint))
-    views = create_views(
-        con, S3Store(local_aws.client("s3", localstack.endpoint, REGION), deployed.lake_bucket)
-    )
+    views = create_views(con, lake_store(localstack.endpoint, REGION, deployed.lake_bucket))
     yield con, views
     con.close()
 

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from petrostream.lake import lake_store
 from pipeline.duck import S3Access, connect
 from pipeline.queries import create_views
-from pipeline.storage import S3Store
 from producer.kinesis_writer import put_records
 from producer.replay import load, merged_records
 from producer.synthetic import SyntheticSpec, generate, write_dataset
@@ -63,9 +63,7 @@ def _curated(endpoint: str, bucket: str, event_ids: set[str]) -> tuple[int, int]
     """(rows, distinct event_ids) in curated among these readings; (0, 0) before curated exists."""
     con = connect(S3Access(REGION, endpoint))
     try:
-        if "curated_readings" not in create_views(
-            con, S3Store(local_aws.client("s3", endpoint, REGION), bucket)
-        ):
+        if "curated_readings" not in create_views(con, lake_store(endpoint, REGION, bucket)):
             return 0, 0
         con.execute(
             "CREATE TEMP TABLE wanted AS SELECT unnest(?::VARCHAR[]) AS event_id", [sorted(event_ids)]

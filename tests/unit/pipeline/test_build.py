@@ -257,3 +257,31 @@ def test_of_two_copies_of_one_record_the_lake_keeps_the_one_scored_in_order(tmp_
     con = connect()
     create_views(con, store)
     assert con.execute("SELECT anomaly_flag FROM curated_readings").fetchone()[0] == first["anomaly_flag"]
+
+
+class LandedThenOvertaken(DirectoryStore):
+    """As LandedThenConflicts, but another build commits on top before the 412 comes back."""
+
+    tripped = False
+
+    def write_if(self, key: str, body: bytes, version: str | None) -> str:
+        version = super().write_if(key, body, version)
+        if not self.tripped and key.endswith("manifest.json"):
+            self.tripped = True
+            landed = table.Manifest.from_bytes(body, version)
+            other = table.DataFile(
+                layout.data_key("curated", landed.date, landed.hour, "part-" + "1" * 32), 0
+            )
+            table.commit(self, landed, {"curated": (*landed.files("curated"), other)})
+            raise CommitConflict("412 on the retry of a write that landed, then was built on")
+        return version
+
+
+def test_a_commit_that_landed_and_was_built_on_keeps_its_files(tmp_path, rows):
+    store = LandedThenOvertaken(tmp_path / "lake")
+    result = build_from_raw(store, _raw(store, rows[:500], 500))
+    assert store.tripped and result.curated_rows == 500
+    (date, hour), *_ = table.partitions(store)
+    assert {k for k in result.keys if k.startswith("curated/")} <= {
+        f.key for f in table.read(store, date, hour).files("curated")
+    }
