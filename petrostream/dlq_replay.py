@@ -8,17 +8,26 @@ retention period), rebuilds the event Lambda would have sent, with the original 
 numbers and arrival times, and invokes the processor with it. A message is deleted only when
 the invocation succeeded with no batch item failures; the lake deduplicates by event_id, so a
 batch that had partly gone through is harmless to send again.
+
+A re-drive runs beside the event source mapping, which may be retrying batches of the same
+wells: when the processor reports StateConflict (another invocation committed the well's
+detector state first) the invocation is sent again, up to CONFLICT_ATTEMPTS times, because a new
+invocation reads the new state. Any other failure keeps the message.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from services import local_aws
 from services.outputs import StackOutputs
+
+CONFLICT_ATTEMPTS = 5
+CONFLICT_BACKOFF_SECONDS = 0.5  # doubled after each conflict
 
 
 @dataclass
@@ -78,6 +87,19 @@ def kinesis_event(records: list[dict[str, Any]], info: dict[str, Any], region: s
     }
 
 
+def invoke(lambda_: Any, function: str, event: dict[str, Any]) -> tuple[bool, Any]:
+    """Invoke the processor with one batch: (failed, payload), sent again on a state conflict."""
+    attempts, backoff = 1, CONFLICT_BACKOFF_SECONDS
+    while True:
+        response = lambda_.invoke(FunctionName=function, Payload=json.dumps(event).encode())
+        payload = json.loads(response["Payload"].read() or b"{}") or {}
+        failed = bool(response.get("FunctionError") or payload.get("batchItemFailures"))
+        if not failed or payload.get("errorType") != "StateConflict" or attempts == CONFLICT_ATTEMPTS:
+            return failed, payload
+        time.sleep(backoff)  # another invocation holds the well now; let it finish
+        attempts, backoff = attempts + 1, backoff * 2
+
+
 def replay_dead_letters(
     endpoint: str | None, region: str, outputs: StackOutputs, max_messages: int = 1000
 ) -> DlqReplaySummary:
@@ -107,11 +129,8 @@ def replay_dead_letters(
                     "stream (retention)"
                 )
                 continue
-            response = lambda_.invoke(
-                FunctionName=processor, Payload=json.dumps(kinesis_event(records, info, region)).encode()
-            )
-            payload = json.loads(response["Payload"].read() or b"{}")
-            if response.get("FunctionError") or (payload or {}).get("batchItemFailures"):
+            failed, payload = invoke(lambda_, processor, kinesis_event(records, info, region))
+            if failed:
                 summary.failed.append(
                     f"{message['MessageId']}: the processor failed again: {json.dumps(payload)[:300]}"
                 )
