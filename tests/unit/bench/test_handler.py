@@ -1,12 +1,15 @@
-"""The handler benchmark's reference implements the processor's rules: same rows, same rejections."""
+"""The handler benchmark's reference implements the processor's rules and detectors: same rows,
+same rejections, same scores."""
 
 from __future__ import annotations
 
 import json
+import random
 from datetime import UTC, datetime
 
 from bench.handler import reference_record
-from pipeline.detector import Detector
+from bench.reference_detector import ReferenceDetector
+from pipeline.detector import Detector, WellState
 from pipeline.stream import StreamRecord, StreamScorer
 from producer.kinesis_writer import encode
 
@@ -45,4 +48,44 @@ def test_reference_agrees_with_the_processor_on_good_and_bad_records():
     ]
     for data in cases:
         row, _ = StreamScorer(Detector()).process(_item(data))
-        assert reference_record(_item(data), {}, Detector()) == row, data
+        assert reference_record(_item(data), ReferenceDetector()) == row, data
+
+
+def _readings() -> list[tuple[float, dict[str, float | None]]]:
+    """Two hours of one well: warm-up, noise, a step (flagged, then adapted to), a frozen sensor,
+    a silent sensor, a late reading, then a gap that resets the well."""
+    rng = random.Random(7)
+    start = datetime(2025, 6, 1, tzinfo=UTC).timestamp()
+    out: list[tuple[float, dict[str, float | None]]] = []
+    for second in range(7200):
+        step = 4.0e5 if second >= 1800 else 0.0
+        values: dict[str, float | None] = {
+            "p_pdg": 1.0e7 + step + rng.gauss(0, 2.0e3),
+            "p_tpt": 8.0e6 + rng.gauss(0, 2.0e3),
+            "t_tpt": 120.0 if 2400 <= second < 6500 else 120.0 + rng.gauss(0, 0.05),  # frozen for a while
+            "p_mon_ckp": None if 1000 <= second < 1100 else 5.0e6 + rng.gauss(0, 1.0e3),
+            "t_jus_ckp": 70.0 + rng.gauss(0, 0.05),
+            "qgl": 0.5 + rng.gauss(0, 0.001),
+        }
+        out.append((start + second, values))
+        if second == 2000:
+            out.append((start + 1990, dict(values)))  # late
+    after_gap = start + 7200 + 700
+    out += [(after_gap + s, {"p_pdg": 2.0e7 + rng.gauss(0, 1e3)}) for s in range(400)]
+    return out
+
+
+def test_reference_detectors_score_every_reading_like_the_detector():
+    detector, reference, state = Detector(), ReferenceDetector(), WellState()
+    flagged = frozen = 0
+    for moment, values in _readings():
+        score = detector.score("WELL-00001", state, moment, values, {})
+        assert reference.score("WELL-00001", moment, values, {}) == (
+            score.flag,
+            score.types,
+            score.score,
+            score.notes,
+        ), datetime.fromtimestamp(moment, UTC)
+        flagged += score.flag
+        frozen += "frozen:t_tpt" in score.notes
+    assert flagged > 0 and frozen > 0  # the comparison covered the scoring and the frozen paths
