@@ -43,7 +43,7 @@ lint: setup
 
 typecheck: setup
 	@$(PY) -m mypy --strict pipeline
-	@$(PY) -m mypy pipeline producer petrostream services
+	@$(PY) -m mypy pipeline producer petrostream services bench
 	@for function in lambda/*/; do MYPYPATH="$$function" $(PY) -m mypy "$$function"*.py || exit 1; done
 
 format: setup

@@ -100,7 +100,7 @@ def _child(mode: str, lake: Path) -> None:
                 f"COPY (SELECT * FROM read_json({files!r}, format='newline_delimited')) "
                 f"TO '{scratch}/plain.parquet' (FORMAT parquet, COMPRESSION zstd)"
             )
-            rows = con.execute(f"SELECT count(*) FROM '{scratch}/plain.parquet'").fetchone()[0]
+            rows = duck.count(con, f"SELECT count(*) FROM '{scratch}/plain.parquet'")
         seconds = time.perf_counter() - started
     print(json.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_resident_mb()}))
 
@@ -110,7 +110,7 @@ class TimedConnection:
 
     def __init__(self, con: Any):
         self.con = con
-        self.spent: collections.Counter[str] = collections.Counter()
+        self.spent: collections.defaultdict[str, float] = collections.defaultdict(float)
 
     def execute(self, sql: str, parameters: Any = None) -> Any:
         kind = " ".join(sql.split()[:6])
@@ -133,7 +133,7 @@ def _profile(lake: Path) -> list[str]:
     lines = [f"one build of {len(files)} raw objects: {total:.1f} s; time per kind of statement:"]
     return lines + [
         f"  {seconds:6.2f} s  {seconds / total:5.1%}  {kind} …"
-        for kind, seconds in timed.spent.most_common(8)
+        for kind, seconds in sorted(timed.spent.items(), key=lambda kv: -kv[1])[:8]
     ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
+from collections import defaultdict
 
 import psutil
 
@@ -60,12 +60,15 @@ class CpuSampler:
     def shares(self) -> list[str]:
         """Report lines: cores used per role over the sampled time, busiest first."""
         wall = max(self.ended - self.started, 1e-9)
-        spent: Counter[str] = Counter()
+        spent: defaultdict[str, float] = defaultdict(float)
         for pid, used in self.last.items():
             spent[self.roles[pid]] += used - self.first[pid]
         total = sum(spent.values())
         lines = [
             f"CPU over {wall:,.0f} s on {os.cpu_count()} cores: {total / wall:.2f} cores busy on average"
         ]
-        lines += [f"  {seconds / wall:5.2f} cores  {name}" for name, seconds in spent.most_common()]
+        lines += [
+            f"  {seconds / wall:5.2f} cores  {name}"
+            for name, seconds in sorted(spent.items(), key=lambda kv: -kv[1])
+        ]
         return lines

@@ -74,10 +74,12 @@ def reference_record(item: StreamRecord, detector: ReferenceDetector) -> dict[st
             value = float(value)
         if type(value) is not wanted:
             return None
-        if spec.is_sensor:
+        if spec.is_sensor and isinstance(value, float):
             if math.isnan(value):
                 continue
-            if not spec.min <= value <= spec.max:
+            low = -math.inf if spec.min is None else spec.min
+            high = math.inf if spec.max is None else spec.max
+            if not low <= value <= high:
                 aside[name] = value
                 continue
         values[name] = value
@@ -196,9 +198,10 @@ def profile(groups: list[list[StreamRecord]], top: int = 10) -> list[str]:
     profiler = cProfile.Profile()
     profiler.runcall(ours, groups)
     stats = pstats.Stats(profiler)
-    total = sum(row[2] for row in stats.stats.values())  # own time of every function
+    own_times = stats.stats  # type: ignore[attr-defined]  # pstats' table, not in typeshed
+    total = sum(row[2] for row in own_times.values())  # own time of every function
     count = sum(len(g) for g in groups)
-    rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:top]
+    rows = sorted(own_times.items(), key=lambda item: -item[1][2])[:top]
     lines = [
         f"cProfile of process_batch and ndjson_line over {count:,} records "
         "(profiling slows it; shares are what count):"
