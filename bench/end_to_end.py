@@ -141,8 +141,14 @@ class Alerts:
     received: list[tuple[float, dict[str, Any]]] = dataclasses.field(default_factory=list)
 
     def poll(self, sqs: Any, queue: str) -> None:
+        """Receive until the queue is empty, the first receive a long poll (so an alert is taken
+        as soon as it is sent, not at the next look)."""
+        wait = 1
         while True:
-            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", [])
+            messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=wait).get(
+                "Messages", []
+            )
+            wait = 0
             if not messages:
                 return
             now = time.time()
@@ -154,10 +160,12 @@ class Alerts:
 
 
 class Watcher:
-    """A thread that calls ``look`` every POLL_SECONDS until stopped (and samples the CPU)."""
+    """A thread that calls ``look`` every ``interval`` seconds until stopped (and samples the CPU)."""
 
-    def __init__(self, look: Callable[[], None], cpu: CpuSampler | None = None) -> None:
-        self.look, self.cpu = look, cpu
+    def __init__(
+        self, look: Callable[[], None], cpu: CpuSampler | None = None, interval: float = POLL_SECONDS
+    ) -> None:
+        self.look, self.cpu, self.interval = look, cpu, interval
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._run, name="bench-watcher", daemon=True)
         self.thread.start()
@@ -170,7 +178,7 @@ class Watcher:
                 print(f"end to end: a poll failed ({error}); looking again", flush=True)
             if self.cpu is not None:
                 self.cpu.sample()
-            self.stopped.wait(POLL_SECONDS)
+            self.stopped.wait(self.interval)
 
     def stop(self) -> None:
         self.stopped.set()
@@ -217,6 +225,39 @@ def builds_from_log(messages: Iterable[str]) -> Builds:
                 seconds + float(line["seconds"]),
             )
     return Builds(builds, rows, seconds)
+
+
+@dataclasses.dataclass(frozen=True)
+class Batch:
+    """One stream processor invocation, from its "batch" log line."""
+
+    started: float  # epoch seconds
+    seconds: float  # the invocation's own time
+    waited: float  # from the batch's earliest Kinesis arrival to the invocation's start
+    records: int
+
+
+def batches_from_log(messages: Iterable[str]) -> list[Batch]:
+    """The processor's "batch" lines (Powertools JSON) that carry their timings; others skipped."""
+    found = []
+    for line in json_log_lines(messages):
+        if isinstance(line, dict) and line.get("message") == "batch" and line.get("oldest_arrival"):
+            started = _epoch(line["started_at"])
+            found.append(
+                Batch(
+                    started,
+                    float(line["seconds"]),
+                    started - _epoch(line["oldest_arrival"]),
+                    int(line["records"]),
+                )
+            )
+    return found
+
+
+def _batches(endpoint: str, function: str, since: float) -> list[Batch]:
+    logs = local_aws.client("logs", endpoint, REGION)
+    found = batches_from_log(event["message"] for event in function_log_events(logs, function))
+    return [batch for batch in found if batch.started >= since]
 
 
 def _builds(endpoint: str, function: str) -> Builds:
@@ -323,9 +364,10 @@ def run(
     records: int = 100_000,
     batch_size: int = PROCESSOR_BATCH_SIZE,
     builder_window: int | None = None,
+    processor_window: int | None = None,
 ) -> BenchResult:
-    """records: per phase. builder_window: the builder's batching window in seconds (infra/'s
-    default when None)."""
+    """records: per phase. builder_window, processor_window: the batching windows of the builder's
+    and the processor's event source mappings in seconds (infra/'s defaults when None)."""
     started_run = time.monotonic()
     state = ROOT / "state-e2e"
     shutil.rmtree(state, ignore_errors=True)
@@ -335,7 +377,11 @@ def run(
         name: relabel(data[i * records : (i + 1) * records], f"bench-{name}")
         for i, name in enumerate(("ceiling", "chain", "latency"))
     }
-    overrides = {"processor_batch_size": batch_size, "builder_batching_window_seconds": builder_window}
+    overrides = {
+        "processor_batch_size": batch_size,
+        "builder_batching_window_seconds": builder_window,
+        "processor_batching_window_seconds": processor_window,
+    }
     up = deploy_up(settings, {name: str(value) for name, value in overrides.items() if value is not None})
     endpoint, outputs = up.stack.endpoint, up.outputs
     aws = {name: local_aws.client(name, endpoint, REGION) for name in ("kinesis", "lambda", "s3", "sqs")}
@@ -386,14 +432,17 @@ def run(
             f"chain: {len(chain_visible):,} of {records:,} records visible in curated {took:,.1f} s after "
             f"the first put; the producer put them at {offered.rate(records):,.0f} records/s"
         )
-        profile = [*cpu.shares()]
+        watcher.stop()
+        profile = ["chain phase:", *cpu.shares()]
+        cpu = CpuSampler(up.stack.host)
+        watcher = Watcher(lambda: curated.poll(aws["s3"], outputs.lake_bucket), cpu)
 
         rate = LATENCY_LOAD * ceiling
         print(
             f"end to end: 3. latency at {rate:,.0f} records/s ({LATENCY_LOAD:.0%} of the ceiling)", flush=True
         )
         alerts = Alerts()
-        alert_watcher = Watcher(lambda: alerts.poll(aws["sqs"], outputs.alerts_queue_url))
+        alert_watcher = Watcher(lambda: alerts.poll(aws["sqs"], outputs.alerts_queue_url), interval=0.0)
         event_seconds = np.array([_epoch(r["event_time"]) for r in phases["latency"]])
         speed = (event_seconds[-1] - event_seconds[0]) * rate / max(records - 1, 1)  # event s per wall s
         mapped_offset = (event_seconds - event_seconds[0]) / speed
@@ -401,8 +450,10 @@ def run(
         settle(curated, 2 * records, offered_latency.last_put)
         watcher.stop()
         alert_watcher.stop()
+        profile += ["latency phase:", *cpu.shares()]
         quarantined = _quarantined(endpoint, outputs.lake_bucket)
         builds = _builds(endpoint, outputs.curated_builder_function_name)
+        invocations = _batches(endpoint, outputs.stream_processor_function_name, offered_latency.start)
     finally:
         up.stack.stop()
     mapped = dict(
@@ -413,23 +464,29 @@ def run(
     def mapped_time(event_time: str) -> float:
         return offered_latency.start + (_epoch(event_time) - event_seconds[0]) / speed
 
-    to_alert = np.array(
-        [
-            received - mapped_time(alert["first_event_time"])
-            for received, alert in alerts.received
-            if alert.get("run_id") == "bench-latency" and "first_event_time" in alert
-        ]
-    )
+    ours = [
+        (at, a) for at, a in alerts.received if a.get("run_id") == "bench-latency" and "first_event_time" in a
+    ]
+    to_alert = np.array([at - mapped_time(alert["first_event_time"]) for at, alert in ours])
+    from_last = np.array([at - mapped_time(alert["last_event_time"]) for at, alert in ours])
     lost = 2 * records - curated.count() - quarantined
     notes += [
         f"latency phase: offered {offered_latency.rate(records):,.0f} records/s "
         f"(asked for {rate:,.0f}); the producer was at most {offered_latency.lag:.1f} s behind its schedule",
         f"latency to curated over {to_curated.size:,} readings: {_percentiles(to_curated)} "
         f"(curated polled every {POLL_SECONDS:.0f} s)",
-        f"latency to alert over {to_alert.size:,} alerts: {_percentiles(to_alert)}",
+        f"latency to alert over {to_alert.size:,} alerts, from the first reading each reports: "
+        f"{_percentiles(to_alert)}; from the last: {_percentiles(from_last)}",
         f"{curated.count():,} of {2 * records:,} records of phases 2 and 3 reached curated, "
         f"{quarantined:,} are in quarantine, {lost:,} are neither",
     ]
+    profile.append(
+        f"stream processor in the latency phase: {len(invocations):,} invocations of "
+        f"{np.median([b.records for b in invocations]) if invocations else 0:,.0f} records (median); "
+        f"the invocation itself: {_percentiles(np.array([b.seconds for b in invocations]))}; "
+        f"a batch's first record waited in Kinesis before it: "
+        f"{_percentiles(np.array([b.waited for b in invocations]))}"
+    )
     profile.append(
         f"curated builder: {builds.builds:,} builds, {builds.seconds:,.0f} s building; they wrote "
         f"{builds.rows:,} curated rows for {2 * records:,} records (compaction apart)"
@@ -462,6 +519,9 @@ def run(
         "processor_batch_size": batch_size,
         "latency_load": LATENCY_LOAD,
         "builder_batching_window_seconds": builder_window if builder_window is not None else "infra default",
+        "processor_batching_window_seconds": processor_window
+        if processor_window is not None
+        else "infra default",
     }
     return BenchResult("end to end", setup, measurements, time.monotonic() - started_run, profile)
 

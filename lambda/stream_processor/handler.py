@@ -251,6 +251,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
             "delivery_failures": len(failed),
             "states_committed": len(committed),
             "started_at": iso(datetime.fromtimestamp(started, UTC)),
+            "seconds": round(time.time() - started, 3),
             "oldest_arrival": oldest,
         },
     )

@@ -130,10 +130,19 @@ def test_logs_are_structured_and_carry_the_replay_run_id(chain, deployed, aws):
     batches = _carrying(run_id, lines, "batch")
     assert sum(line["valid"] for line in batches) >= records, f"batch log lines with correlation id {run_id}"
     assert all(
-        {"level", "timestamp", "function_name", "function_request_id", "started_at", "oldest_arrival"}
+        {
+            "level",
+            "timestamp",
+            "function_name",
+            "function_request_id",
+            "started_at",
+            "seconds",
+            "oldest_arrival",
+        }
         <= set(line)
         for line in batches
     )
+    assert all(line["seconds"] >= 0 for line in batches)
     assert all(line["oldest_arrival"] <= line["started_at"] for line in batches if line["oldest_arrival"])
     builds = _carrying(
         run_id, _wait_for_lines(aws, builder, lambda ls: bool(_carrying(run_id, ls, "built"))), "built"
