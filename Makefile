@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BOOT_PYTHON ?= python3
 PY := .venv/bin/python
 
-.PHONY: help setup up deploy demo test test-unit lint typecheck format bench status down build validate plan-aws clean query
+.PHONY: help setup setup-project up deploy demo test test-unit lint typecheck format bench status down build validate plan-aws clean query
 
 help:
 	@echo "make demo      set up, start LocalStack, apply infra/, run records through the chain"
@@ -19,6 +19,10 @@ help:
 
 setup:
 	@$(BOOT_PYTHON) -m services.setup_envs
+
+# Only the project's virtualenv: enough to build the Lambda zips and plan or apply for AWS.
+setup-project:
+	@$(BOOT_PYTHON) -m services.setup_envs project
 
 up: setup
 	@$(PY) -m petrostream up
@@ -62,13 +66,13 @@ status: setup
 down:
 	@if [ -x $(PY) ]; then $(PY) -m petrostream down; else echo "nothing set up, nothing to stop"; fi
 
-build: setup
+build: setup-project
 	@$(PY) -m petrostream build
 
-validate: setup
+validate: setup-project
 	@$(PY) -m services.infra_check validate
 
-plan-aws: setup build
+plan-aws: setup-project build
 	@$(PY) -m services.infra_check plan-aws
 
 clean: down

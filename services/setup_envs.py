@@ -11,6 +11,11 @@ virtualenv exists), standard library only; its knobs come from services/settings
 It also installs kinesis-mock (an npm package LocalStack would otherwise fetch on first use)
 into .venvs/localstack-libs, shared by every host-mode LocalStack instance, and patches its
 PutRecords (services/localstack/kinesis_mock_patch.py says why).
+
+The host-mode parts (LocalStack, the runtime stand-in, kinesis-mock with npm) are installed only
+when LocalStack will run on the host: in Docker mode (an engine answers, or
+PETROSTREAM_LOCALSTACK=docker) and external mode LocalStack is somebody else's, and a machine with
+Docker but no Node.js must still set up.
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 from services.errors import PetroStreamError
 from services.localstack import kinesis_mock_patch
+from services.localstack.engine import docker_available
 from services.settings import REPO_ROOT as ROOT
 from services.settings import Settings
 
@@ -133,7 +140,15 @@ def patch_kinesis_mock(libs: Path) -> None:
         ) from error
 
 
-def main() -> int:
+def host_localstack_needed(settings: Settings, docker_answers: Callable[[], bool] = docker_available) -> bool:
+    """Will LocalStack run as a host process? (host mode, or auto mode with no Docker engine)"""
+    return settings.mode == "host" or (settings.mode == "auto" and not docker_answers())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m services.setup_envs [project]`: everything this machine's mode needs, or only
+    the project environment (building the Lambda zips and planning for AWS need nothing else)."""
+    only_project = (sys.argv[1:] if argv is None else argv) == ["project"]
     try:
         settings = Settings.from_env()
         settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -147,6 +162,25 @@ def main() -> int:
             "project environment",
             log,
         )
+        if only_project:
+            return 0
+        checkov_reqs = ROOT / "services" / "checkov" / "requirements.txt"
+        _venv(
+            python,
+            ROOT / ".venvs" / "checkov",
+            _digest(checkov_reqs, extra=python),
+            [["-r", str(checkov_reqs)]],
+            "checkov (infra/ security checks)",
+            log,
+        )
+        if not host_localstack_needed(settings):
+            where = f"at {settings.endpoint}" if settings.mode == "external" else "in Docker"
+            print(
+                f"setup: LocalStack runs {where}: host-mode LocalStack, its Lambda runtime stand-in "
+                "and kinesis-mock (npm) are not needed",
+                flush=True,
+            )
+            return 0
         constraints = ROOT / "services" / "localstack" / "constraints-4.14.0.txt"
         executor = ROOT / "services" / "lambda_executor"
         _venv(
@@ -164,15 +198,6 @@ def main() -> int:
             _digest(runtime_reqs, extra=python),
             [["-r", str(runtime_reqs)]],
             "Lambda python3.13 runtime stand-in",
-            log,
-        )
-        checkov_reqs = ROOT / "services" / "checkov" / "requirements.txt"
-        _venv(
-            python,
-            ROOT / ".venvs" / "checkov",
-            _digest(checkov_reqs, extra=python),
-            [["-r", str(checkov_reqs)]],
-            "checkov (infra/ security checks)",
             log,
         )
         install_kinesis_mock(

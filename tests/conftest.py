@@ -15,9 +15,9 @@ import pytest
 
 from services import local_aws
 from services.localstack import kinesis_mock_patch
+from services.localstack.engine import docker_available
 from services.localstack.env_file import read_env_file
 from services.localstack.host import HostLocalStack, free_port, marked_processes
-from services.localstack.stack import docker_available
 from services.settings import DEFAULT_REGION as REGION
 from services.settings import LOCALSTACK_IMAGE, Settings
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import dataclass
 from typing import Protocol
 
 from services.errors import PetroStreamError
+from services.localstack.engine import docker_available
 from services.localstack.health import localstack_version, wait_healthy
 from services.localstack.host import HostLocalStack
 from services.settings import LOCALSTACK_VERSION, Settings
@@ -22,16 +22,6 @@ class Stack(Protocol):
     def start(self) -> str: ...
     def stop(self) -> list[int]: ...
     def status(self) -> str: ...
-
-
-def docker_available() -> bool:
-    """True if a Docker engine answers (the client alone is not enough)."""
-    if shutil.which("docker") is None:
-        return False
-    try:
-        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
-    except (subprocess.TimeoutExpired, OSError):
-        return False
 
 
 @dataclass
