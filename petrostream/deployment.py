@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from dataclasses import dataclass
 
@@ -20,7 +19,21 @@ def local_deployment(settings: Settings, stack: Stack) -> LocalDeployment:
 
 
 def deploy(settings: Settings, stack: Stack, extra_variables: dict[str, str] | None = None) -> StackOutputs:
-    """Build the Lambda zips and apply infra/ to the stack's endpoint; the outputs are saved."""
+    """Build the Lambda zips and apply infra/ to the stack's endpoint; the outputs are saved.
+
+    In Docker mode docker-compose.yml's one-shot deploy service does both inside Docker, so the
+    Docker stack's Terraform working copy is only ever used by one Terraform (the container's)."""
+    if isinstance(stack, DockerStack):
+        if extra_variables:
+            raise PetroStreamError(
+                "Terraform variables cannot be passed to the Docker deploy service",
+                "run in host mode (PETROSTREAM_LOCALSTACK=host), or set them in infra/",
+            )
+        stack.deploy()
+        saved = saved_outputs(settings, stack)
+        if saved is None:
+            raise PetroStreamError("the deploy service saved no Terraform outputs", "see its output above")
+        return saved
     built = lambda_build.build_all(settings.lambda_dir, settings.build_dir / "lambda")
     print(
         "built "
@@ -48,22 +61,7 @@ def up(settings: Settings, extra_variables: dict[str, str] | None = None) -> Up:
     stack.start()
     healthy = time.monotonic() - started
     print(f"LocalStack ({stack.mode} mode) healthy at {stack.endpoint} after {healthy:.1f} s")
-    if isinstance(stack, DockerStack):
-        # docker-compose.yml's one-shot deploy service applies the Terraform inside Docker.
-        subprocess.run(
-            ["docker", "compose", "up", "--detach", "--build", "deploy"], cwd=settings.repo_root, check=True
-        )
-        code = subprocess.run(["docker", "compose", "wait", "deploy"], cwd=settings.repo_root).returncode
-        if code != 0:
-            raise PetroStreamError("the deploy service failed", "see `docker compose logs deploy`")
-        saved = saved_outputs(settings, stack)
-        if saved is None:
-            raise PetroStreamError(
-                "the deploy service saved no Terraform outputs", "see `docker compose logs deploy`"
-            )
-        outputs = saved
-    else:
-        outputs = deploy(settings, stack, extra_variables)
+    outputs = deploy(settings, stack, extra_variables)
     applied = time.monotonic() - started
     print(f"up: healthy and applied in {applied:.1f} s")
     return Up(stack, outputs, healthy, applied)

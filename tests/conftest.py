@@ -34,13 +34,34 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return dataclasses.replace(Settings.from_env(), state_dir=tmp_path_factory.mktemp("state"), region=REGION)
 
 
+# A fresh LocalStack container installs kinesis-mock from npm (its start.d script) before it says
+# "Ready.": testcontainers' default wait of 60 s is too short for that.
+DOCKER_READY_SECONDS = 300
+
+
+def docker_localstack_env(shared: dict[str, str], label: str, session: str) -> dict[str, str]:
+    """The test container's environment: the settings both modes share, and a testcontainers
+    session label on the Lambda containers LocalStack starts, so Ryuk reaps them with it."""
+    return {**shared, "LAMBDA_DOCKER_FLAGS": f"--label {label}={session}"}
+
+
+def remove_lambda_containers(label: str, session: str) -> None:
+    """Remove this session's Lambda containers now (Ryuk would later, if it runs at all)."""
+    import docker
+
+    client = docker.from_env()
+    for container in client.containers.list(all=True, filters={"label": f"{label}={session}"}):
+        container.remove(force=True)
+
+
 @pytest.fixture(scope="session")
 def localstack(settings: Settings) -> Iterator[LocalStackUnderTest]:
     if settings.endpoint:  # LOCALSTACK_ENDPOINT
         yield LocalStackUnderTest(settings.endpoint, "external")
         return
     if docker_available():
-        from testcontainers.localstack import LocalStackContainer
+        from testcontainers.community.localstack import LocalStackContainer
+        from testcontainers.core.labels import LABEL_SESSION_ID, SESSION_ID
 
         container = (
             LocalStackContainer(image=LOCALSTACK_IMAGE)
@@ -49,10 +70,14 @@ def localstack(settings: Settings) -> Iterator[LocalStackUnderTest]:
                 str(Path(kinesis_mock_patch.__file__)), kinesis_mock_patch.CONTAINER_PATH, "ro"
             )
         )
-        for key, value in read_env_file().items():
+        for key, value in docker_localstack_env(read_env_file(), LABEL_SESSION_ID, SESSION_ID).items():
             container = container.with_env(key, value)
-        with container:
+        container.start(timeout=DOCKER_READY_SECONDS)
+        try:
             yield LocalStackUnderTest(container.get_url(), "docker")
+        finally:
+            container.stop()
+            remove_lambda_containers(LABEL_SESSION_ID, SESSION_ID)
         return
     host = HostLocalStack(settings, settings.state_dir / "localstack", free_port())
     host.start()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -55,9 +57,22 @@ class DockerStack:
         return f"http://127.0.0.1:{self.settings.port}"
 
     def _compose(self, *args: str) -> None:
-        result = subprocess.run(["docker", "compose", *args], cwd=self.settings.repo_root)
+        try:
+            result = subprocess.run(
+                ["docker", "compose", *args], cwd=self.settings.repo_root, env=compose_env(os.environ)
+            )
+        except OSError as error:
+            raise PetroStreamError(
+                f"`docker compose` could not run: {error}", "install Docker Compose 2.x"
+            ) from error
         if result.returncode != 0:
             raise PetroStreamError(f"`docker compose {' '.join(args)}` failed", "see Docker's output above")
+
+    def deploy(self) -> None:
+        """Build the Lambda zips and apply infra/ from inside Docker: the one-shot deploy service,
+        with its own Terraform working copy (.state/terraform/docker), run to completion."""
+        self._compose("build", "deploy")
+        self._compose("run", "--rm", "deploy")
 
     def start(self) -> str:
         self._compose("up", "--detach", "--wait", "localstack")
@@ -71,6 +86,16 @@ class DockerStack:
     def status(self) -> str:
         version = localstack_version(self.endpoint)
         return f"docker LocalStack: {self.endpoint}, version {version or 'not answering'}"
+
+
+def compose_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a `docker compose` call: the caller's, plus the user and group ids the
+    deploy service runs as, so what it writes on the bind mount (build/, .state/) is the user's."""
+    env = dict(environ)
+    if hasattr(os, "getuid"):  # POSIX; Docker Desktop on Windows maps ownership itself
+        env.setdefault("PETROSTREAM_UID", str(os.getuid()))
+        env.setdefault("PETROSTREAM_GID", str(os.getgid()))
+    return env
 
 
 @dataclass
