@@ -91,7 +91,7 @@ resource "aws_lambda_function" "builder" {
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.builder, aws_iam_role_policy.builder]
+  depends_on = [aws_cloudwatch_log_group.builder, aws_iam_role_policy.builder, aws_iam_role_policy_attachment.builder_xray]
 }
 
 resource "aws_lambda_event_source_mapping" "builder" {
@@ -102,7 +102,7 @@ resource "aws_lambda_event_source_mapping" "builder" {
 }
 
 resource "aws_iam_role" "builder" {
-  name               = "${local.name}-curated-builder"
+  name               = "${local.iam_name}-curated-builder"
   assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
 }
 

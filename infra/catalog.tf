@@ -99,7 +99,8 @@ resource "aws_athena_workgroup" "lake" {
     result_configuration {
       output_location = "s3://${aws_s3_bucket.lake.bucket}/${local.zones.athena_results}"
       encryption_configuration {
-        encryption_option = "SSE_S3"
+        encryption_option = "SSE_KMS"
+        kms_key_arn       = aws_kms_key.lake.arn
       }
     }
   }

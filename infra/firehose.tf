@@ -24,6 +24,9 @@ resource "aws_kinesis_firehose_delivery_stream" "raw" {
 
   # Data at rest is encrypted by the bucket's default encryption. Firehose's own SSE
   # (StartDeliveryStreamEncryption) is not emulated by LocalStack 4.14.0.
+
+  # Firehose checks its role's permissions when the stream is created and delivers with them.
+  depends_on = [aws_iam_role_policy.firehose]
 }
 
 resource "aws_cloudwatch_log_group" "firehose" {

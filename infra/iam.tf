@@ -10,7 +10,7 @@ data "aws_iam_policy_document" "lambda_assume" {
 }
 
 resource "aws_iam_role" "processor" {
-  name               = "${local.name}-stream-processor"
+  name               = "${local.iam_name}-stream-processor"
   assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
 }
 
@@ -87,7 +87,7 @@ data "aws_iam_policy_document" "firehose_assume" {
 }
 
 resource "aws_iam_role" "firehose" {
-  name               = "${local.name}-firehose"
+  name               = "${local.iam_name}-firehose"
   assume_role_policy = data.aws_iam_policy_document.firehose_assume.json
 }
 

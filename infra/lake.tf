@@ -58,12 +58,12 @@ data "aws_iam_policy_document" "lake_key" {
     resources = ["*"] # in a key policy, "*" is this key
     principals {
       type        = "Service"
-      identifiers = ["logs.${var.region}.amazonaws.com"]
+      identifiers = ["logs.${local.region}.amazonaws.com"]
     }
     condition {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${data.aws_partition.current.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/*/${local.name}-*"]
+      values   = ["arn:${data.aws_partition.current.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/*/${local.name}-*"]
     }
   }
 }

@@ -1,5 +1,8 @@
 locals {
-  name = "${var.project}-${var.environment}"
+  name   = "${var.project}-${var.environment}"
+  region = data.aws_region.current.name
+  # IAM names are global to the account: the region keeps two regions' deployments apart.
+  iam_name = "${local.name}-${local.region}"
 
   # Zone prefixes come from pipeline/lake.json, which the Python side reads too. Firehose
   # appends YYYY/MM/DD/HH/ under raw/ (on AWS and LocalStack alike), so nothing downstream

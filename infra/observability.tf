@@ -72,7 +72,7 @@ resource "aws_cloudwatch_dashboard" "pipeline" {
         type = "metric", x = 0, y = 0, width = 12, height = 6
         properties = {
           title   = "Records through the stream processor"
-          region  = var.region
+          region  = local.region
           stat    = "Sum"
           period  = 60
           metrics = [for m in ["RecordsIn", "RecordsValid", "RecordsQuarantined", "Anomalies", "DeliveryFailures"] : ["PetroStream", m, "service", "stream-processor"]]
@@ -82,7 +82,7 @@ resource "aws_cloudwatch_dashboard" "pipeline" {
         type = "metric", x = 12, y = 0, width = 12, height = 6
         properties = {
           title   = "Stream lag"
-          region  = var.region
+          region  = local.region
           stat    = "Maximum"
           period  = 60
           metrics = [["AWS/Kinesis", "GetRecords.IteratorAgeMilliseconds", "StreamName", aws_kinesis_stream.readings.name], ["PetroStream", "IteratorLagMs", "service", "stream-processor"]]
@@ -92,7 +92,7 @@ resource "aws_cloudwatch_dashboard" "pipeline" {
         type = "metric", x = 0, y = 6, width = 12, height = 6
         properties = {
           title  = "Lambda errors and throttles"
-          region = var.region
+          region = local.region
           stat   = "Sum"
           period = 60
           metrics = concat(
@@ -105,7 +105,7 @@ resource "aws_cloudwatch_dashboard" "pipeline" {
         type = "metric", x = 12, y = 6, width = 12, height = 6
         properties = {
           title  = "Dead-letter queues and curated builds"
-          region = var.region
+          region = local.region
           stat   = "Maximum"
           period = 60
           metrics = concat(

@@ -62,3 +62,18 @@ output "alarm_names" {
 output "dashboard_name" {
   value = aws_cloudwatch_dashboard.pipeline.dashboard_name
 }
+
+output "lake_key_arn" {
+  description = "The customer-managed key of the stream, the lake and Athena's results: other principals need kms:GenerateDataKey (producers) or kms:Decrypt (readers) on it, as the policies below grant."
+  value       = aws_kms_key.lake.arn
+}
+
+output "producer_policy_arn" {
+  description = "Attach to a producer's user or role: PutRecords into the stream, with the key."
+  value       = aws_iam_policy.producer.arn
+}
+
+output "reader_policy_arn" {
+  description = "Attach to a reader's user or role: the curated and gold tables, the key, and Athena and Glue when enabled."
+  value       = aws_iam_policy.reader.arn
+}

@@ -39,7 +39,7 @@ resource "aws_lambda_function" "processor" {
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.processor, aws_iam_role_policy.processor]
+  depends_on = [aws_cloudwatch_log_group.processor, aws_iam_role_policy.processor, aws_iam_role_policy_attachment.processor_xray]
 }
 
 resource "aws_lambda_event_source_mapping" "processor" {

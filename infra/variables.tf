@@ -11,8 +11,9 @@ variable "environment" {
 }
 
 variable "region" {
-  type    = string
-  default = "us-east-1"
+  description = "AWS region. Null: the provider's usual chain (AWS_REGION, AWS_DEFAULT_REGION, the profile's region)."
+  type        = string
+  default     = null
 }
 
 variable "plan_without_credentials" {

@@ -132,3 +132,29 @@ def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
     assert _allows(roles["builder"], "sqs:ReceiveMessage", raw_objects) and not _allows(
         roles["builder"], "sqs:SendMessage", dlq
     )
+
+
+def _policy_statements(aws, arn: str) -> list[dict]:
+    iam = aws("iam")
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+    return _as_list(document["Statement"])
+
+
+def test_outside_producers_and_readers_get_the_lake_key_through_the_policies_infra_outputs(deployed, aws):
+    # Producers and readers outside infra/ need the customer-managed key (issue 14, B3).
+    stream_arn = aws("kinesis").describe_stream_summary(StreamName=deployed.stream_name)[
+        "StreamDescriptionSummary"
+    ]["StreamARN"]
+    producer = _policy_statements(aws, deployed.producer_policy_arn)
+    assert _allows(producer, "kinesis:PutRecords", stream_arn)
+    assert _allows(producer, "kms:GenerateDataKey", deployed.lake_key_arn)
+    assert not _allows(producer, "kms:Decrypt", deployed.lake_key_arn)  # a producer reads nothing
+    reader = _policy_statements(aws, deployed.reader_policy_arn)
+    objects = f"arn:aws:s3:::{deployed.lake_bucket}/"
+    assert _allows(reader, "kms:Decrypt", deployed.lake_key_arn)
+    for zone in ("curated", "gold_well_hourly", "gold_class_hourly", "manifests"):
+        assert _allows(reader, "s3:GetObject", objects + layout.prefix(zone) + "x"), zone
+    for zone in ("raw", "quarantine", "detector_state"):
+        assert not _allows(reader, "s3:GetObject", objects + layout.prefix(zone) + "x"), zone
+    assert _allows(reader, "s3:PutObject", objects + layout.prefix("athena_results") + "x")

@@ -1,0 +1,85 @@
+# Access for principals outside this configuration: producers that write the stream and readers
+# of the lake (Athena users, notebooks on AWS). Both need the lake's customer-managed key, which
+# encrypts the stream, the bucket and Athena's results; its key policy leaves grants to IAM, so
+# attaching one of these policies is all a user or role needs. Their ARNs are outputs.
+
+data "aws_iam_policy_document" "producer" {
+  statement {
+    sid       = "PutReadings"
+    actions   = ["kinesis:PutRecord", "kinesis:PutRecords", "kinesis:DescribeStreamSummary", "kinesis:ListShards"]
+    resources = [aws_kinesis_stream.readings.arn]
+  }
+  statement {
+    sid       = "EncryptWithTheLakeKey" # the stream is SSE-KMS with the lake key
+    actions   = ["kms:GenerateDataKey"]
+    resources = [aws_kms_key.lake.arn]
+  }
+}
+
+resource "aws_iam_policy" "producer" {
+  name        = "${local.iam_name}-producer"
+  description = "Write readings into ${aws_kinesis_stream.readings.name}."
+  policy      = data.aws_iam_policy_document.producer.json
+}
+
+data "aws_iam_policy_document" "reader" {
+  statement {
+    sid     = "ReadTables"
+    actions = ["s3:GetObject"]
+    resources = [
+      for zone in ["curated", "gold_well_hourly", "gold_class_hourly", "manifests"] :
+      "${aws_s3_bucket.lake.arn}/${local.zones[zone]}*"
+    ]
+  }
+  statement {
+    sid       = "ListTables"
+    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [aws_s3_bucket.lake.arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values = [
+        for zone in ["curated", "gold_well_hourly", "gold_class_hourly", "manifests", "athena_results"] :
+        "${local.zones[zone]}*"
+      ]
+    }
+  }
+  statement {
+    sid       = "AthenaResults"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"]
+    resources = ["${aws_s3_bucket.lake.arn}/${local.zones.athena_results}*"]
+  }
+  statement {
+    sid       = "DecryptTablesEncryptResults"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.lake.arn]
+  }
+  dynamic "statement" {
+    for_each = var.enable_athena ? [1] : []
+    content {
+      sid     = "QueryThroughAthena"
+      actions = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution", "athena:GetNamedQuery", "athena:ListNamedQueries", "athena:GetWorkGroup"]
+      resources = [
+        "arn:${data.aws_partition.current.partition}:athena:${local.region}:${local.account_id}:workgroup/${aws_athena_workgroup.lake[0].name}"
+      ]
+    }
+  }
+  dynamic "statement" {
+    for_each = var.enable_athena ? [1] : []
+    content {
+      sid     = "ReadTheCatalog"
+      actions = ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions"]
+      resources = [
+        "arn:${data.aws_partition.current.partition}:glue:${local.region}:${local.account_id}:catalog",
+        "arn:${data.aws_partition.current.partition}:glue:${local.region}:${local.account_id}:database/${aws_glue_catalog_database.lake[0].name}",
+        "arn:${data.aws_partition.current.partition}:glue:${local.region}:${local.account_id}:table/${aws_glue_catalog_database.lake[0].name}/*",
+      ]
+    }
+  }
+}
+
+resource "aws_iam_policy" "reader" {
+  name        = "${local.iam_name}-reader"
+  description = "Read the lake's curated and gold tables (and query them through Athena when enabled)."
+  policy      = data.aws_iam_policy_document.reader.json
+}
