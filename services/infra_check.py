@@ -53,7 +53,8 @@ def plan_aws(settings: Settings) -> None:
         "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
         "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
         "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_REGION": os.environ.get("AWS_REGION") or settings.region,  # infra/'s var.region is null by default
+        "AWS_REGION": os.environ.get("AWS_REGION")
+        or settings.region,  # infra/'s var.region is null by default
     }
     _terraform(
         settings,
