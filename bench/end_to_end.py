@@ -51,7 +51,7 @@ from pipeline.table import Manifest
 from producer.kinesis_writer import put_records
 from services import local_aws
 from services.localstack.host import free_port
-from services.localstack.stack import HostStack
+from services.localstack.stack import HostStack, select
 from services.settings import DEFAULT_REGION as REGION
 from services.settings import Settings
 
@@ -382,7 +382,11 @@ def run(
         "builder_batching_window_seconds": builder_window,
         "processor_batching_window_seconds": processor_window,
     }
-    up = deploy_up(settings, {name: str(value) for name, value in overrides.items() if value is not None})
+    try:
+        up = deploy_up(settings, {name: str(value) for name, value in overrides.items() if value is not None})
+    except BaseException:
+        select(settings).stop()  # a failed deployment leaves its LocalStack running otherwise
+        raise
     endpoint, outputs = up.stack.endpoint, up.outputs
     aws = {name: local_aws.client(name, endpoint, REGION) for name in ("kinesis", "lambda", "s3", "sqs")}
     notes: list[str] = []
