@@ -188,7 +188,7 @@ def build_from_raw(
         files = [t for t, ok in zip(targets, present, strict=True) if ok and t.stat().st_size]
         if not files:
             return BuildResult([], 0, [])
-        con = duck.connect()
+        con = duck.connect(temp_directory=root / "spill")
         try:
             build = CuratedBuild(con, store, root)
             partitions = build.stage(files)

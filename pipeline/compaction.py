@@ -99,7 +99,7 @@ def _merge(
     tables: dict[str, tuple[DataFile, ...]] = {}
     with tempfile.TemporaryDirectory(dir=work_dir) as scratch:
         root = Path(scratch)
-        con = duck.connect()
+        con = duck.connect(temp_directory=root / "spill")
         try:
             if chosen:
                 merged = _merge_curated(store, con, root, date, hour, chosen)

@@ -73,10 +73,18 @@ def httpfs_path() -> Path:
 
 
 def connect(
-    s3: S3Access | None = None, threads: int | None = None, memory_limit: str | None = None
+    s3: S3Access | None = None,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+    temp_directory: Path | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB that keeps insertion order; with ``s3``, it also reads s3:// paths."""
+    """An in-memory DuckDB that keeps insertion order; with ``s3``, it also reads s3:// paths.
+
+    temp_directory: where it spills when memory runs short. DuckDB's default is `.tmp` under the
+    working directory, which on Lambda is the read-only /var/task: functions pass a folder in /tmp."""
     config: dict[str, Any] = {"preserve_insertion_order": True}
+    if temp_directory is not None:
+        config["temp_directory"] = str(temp_directory)
     if threads:
         config["threads"] = threads
     if memory_limit:
