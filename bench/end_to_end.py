@@ -300,9 +300,9 @@ def offer(kinesis: Any, stream: str, data: list[dict[str, Any]], due: np.ndarray
     return Offered(start, time.time(), lag)
 
 
-def settle(zone: Visibility | RawArrivals, wanted: int, last_put: float) -> None:
-    """Wait until the zone holds ``wanted`` records or has not changed for SETTLE_SECONDS."""
-    while zone.count() < wanted and time.time() - max(zone.last_change, last_put) < SETTLE_SECONDS:
+def settle(zone: Visibility | RawArrivals, arrived: Callable[[], int], wanted: int, last_put: float) -> None:
+    """Wait until ``arrived()`` reaches ``wanted`` or the zone has not changed for SETTLE_SECONDS."""
+    while arrived() < wanted and time.time() - max(zone.last_change, last_put) < SETTLE_SECONDS:
         time.sleep(POLL_SECONDS)
 
 
@@ -342,18 +342,22 @@ def set_builder_mapping(lambda_: Any, function: str, enabled: bool) -> None:
         time.sleep(0.5)
 
 
-def drain(sqs: Any, queue: str) -> int:
-    """Delete every message of a queue (receive until a long poll comes back empty)."""
-    drained = 0
-    while messages := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=2).get(
-        "Messages", []
-    ):
-        sqs.delete_message_batch(
-            QueueUrl=queue,
-            Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+def drain(sqs: Any, queue: str, expected: int, timeout: float = 120.0) -> int:
+    """Delete the ``expected`` messages of a queue (S3 sends one notification per raw object, some
+    after the object is listed), then whatever else a last long poll finds."""
+    drained, deadline = 0, time.monotonic() + timeout
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=2).get(
+            "Messages", []
         )
-        drained += len(messages)
-    return drained
+        if messages:
+            sqs.delete_message_batch(
+                QueueUrl=queue,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+            )
+            drained += len(messages)
+        elif drained >= expected or time.monotonic() > deadline:
+            return drained
 
 
 def relabel(data: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
@@ -388,6 +392,9 @@ def run(
         select(settings).stop()  # a failed deployment leaves its LocalStack running otherwise
         raise
     endpoint, outputs = up.stack.endpoint, up.outputs
+    if not isinstance(up.stack, HostStack):
+        up.stack.stop()
+        raise RuntimeError("end to end: the benchmark runs LocalStack in host mode")
     aws = {name: local_aws.client(name, endpoint, REGION) for name in ("kinesis", "lambda", "s3", "sqs")}
     notes: list[str] = []
     try:
@@ -401,10 +408,12 @@ def run(
         )
         set_builder_mapping(aws["lambda"], outputs.curated_builder_function_name, enabled=False)
         raw = RawArrivals()
-        watcher = Watcher(lambda: raw.poll(aws["s3"], outputs.lake_bucket))
+        cpu = CpuSampler(up.stack.host)
+        watcher = Watcher(lambda: raw.poll(aws["s3"], outputs.lake_bucket), cpu)
         offered = offer(aws["kinesis"], outputs.stream_name, phases["ceiling"])
-        settle(raw, records, offered.last_put)
+        settle(raw, raw.count, records, offered.last_put)
         watcher.stop()
+        profile = ["ceiling phase:", *cpu.shares()]
         took = raw.last_change - offered.start
         ceiling = raw.records / max(took, 1e-9)
         notes.append(
@@ -416,19 +425,18 @@ def run(
         set_processor_code(
             aws["lambda"], outputs.stream_processor_function_name, processor_zip, "handler.handler"
         )
+        drained = drain(aws["sqs"], outputs.raw_objects_queue_url, len(raw.keys))
         notes.append(
-            f"{drain(aws['sqs'], outputs.raw_objects_queue_url):,} raw-object notifications of the ceiling "
-            "phase drained before the builder's mapping was enabled again"
+            f"{drained:,} raw-object notifications of the ceiling phase ({len(raw.keys):,} raw objects) "
+            "drained before the builder's mapping was enabled again"
         )
         set_builder_mapping(aws["lambda"], outputs.curated_builder_function_name, enabled=True)
         curated = Visibility()
-        if not isinstance(up.stack, HostStack):
-            raise RuntimeError("end to end: the benchmark runs LocalStack in host mode")
         cpu = CpuSampler(up.stack.host)
         watcher = Watcher(lambda: curated.poll(aws["s3"], outputs.lake_bucket), cpu)
         offered = offer(aws["kinesis"], outputs.stream_name, phases["chain"])
-        settle(curated, records, offered.last_put)
         chain_ids = [r["event_id"] for r in phases["chain"]]
+        settle(curated, lambda: sum(i in curated.visible for i in chain_ids), records, offered.last_put)
         chain_visible = [curated.visible[i] for i in chain_ids if i in curated.visible]
         took = max(chain_visible, default=offered.start) - offered.start
         chain = len(chain_visible) / max(took, 1e-9)
@@ -437,7 +445,7 @@ def run(
             f"the first put; the producer put them at {offered.rate(records):,.0f} records/s"
         )
         watcher.stop()
-        profile = ["chain phase:", *cpu.shares()]
+        profile += ["chain phase:", *cpu.shares()]
         cpu = CpuSampler(up.stack.host)
         watcher = Watcher(lambda: curated.poll(aws["s3"], outputs.lake_bucket), cpu)
 
@@ -451,7 +459,10 @@ def run(
         speed = (event_seconds[-1] - event_seconds[0]) * rate / max(records - 1, 1)  # event s per wall s
         mapped_offset = (event_seconds - event_seconds[0]) / speed
         offered_latency = offer(aws["kinesis"], outputs.stream_name, phases["latency"], mapped_offset)
-        settle(curated, 2 * records, offered_latency.last_put)
+        latency_ids = [r["event_id"] for r in phases["latency"]]
+        settle(
+            curated, lambda: sum(i in curated.visible for i in latency_ids), records, offered_latency.last_put
+        )
         watcher.stop()
         alert_watcher.stop()
         profile += ["latency phase:", *cpu.shares()]
@@ -473,7 +484,10 @@ def run(
     ]
     to_alert = np.array([at - mapped_time(alert["first_event_time"]) for at, alert in ours])
     from_last = np.array([at - mapped_time(alert["last_event_time"]) for at, alert in ours])
-    lost = 2 * records - curated.count() - quarantined
+    expected = {r["event_id"] for phase in ("chain", "latency") for r in phases[phase]}
+    found = expected & curated.visible.keys()
+    stray = curated.count() - len(found)  # readings of the ceiling phase built after all
+    lost = len(expected) - len(found) - quarantined
     notes += [
         f"latency phase: offered {offered_latency.rate(records):,.0f} records/s "
         f"(asked for {rate:,.0f}); the producer was at most {offered_latency.lag:.1f} s behind its schedule",
@@ -481,8 +495,11 @@ def run(
         f"(curated polled every {POLL_SECONDS:.0f} s)",
         f"latency to alert over {to_alert.size:,} alerts, from the first reading each reports: "
         f"{_percentiles(to_alert)}; from the last: {_percentiles(from_last)}",
-        f"{curated.count():,} of {2 * records:,} records of phases 2 and 3 reached curated, "
-        f"{quarantined:,} are in quarantine, {lost:,} are neither",
+        f"{len(found):,} of {len(expected):,} records of phases 2 and 3 reached curated, "
+        f"{quarantined:,} are in quarantine, {lost:,} are neither"
+        + (
+            f"; {stray:,} readings of the ceiling phase were built too (a late notification)" if stray else ""
+        ),
     ]
     profile.append(
         f"stream processor in the latency phase: {len(invocations):,} invocations of "
