@@ -47,6 +47,11 @@ output "glue_database" {
   value = var.enable_athena ? aws_glue_catalog_database.lake[0].name : null
 }
 
+output "named_query_ids" {
+  description = "Athena named query id of each pipeline/sql file (empty without enable_athena)."
+  value       = { for name, query in aws_athena_named_query.lake : name => query.id }
+}
+
 output "dead_letter_queue_url" {
   value = aws_sqs_queue.processor_dlq.url
 }

@@ -51,14 +51,15 @@ def to_duckdb(sql: str) -> str:
         raise QuerySyntaxError(str(error)) from error
 
 
-def create_views(con: Any, store: LakeStore) -> list[str]:
+def create_views(con: Any, store: LakeStore, committed: dict[str, list[str]] | None = None) -> list[str]:
     """Views named like the Glue tables over the lake in `store`, as its manifests stand now: a
     consistent snapshot (files are never rewritten, and the janitor deletes a replaced file only
-    an hour after compaction replaced it).
+    an hour after compaction replaced it). `committed` (zone -> keys, table.committed_keys) pins
+    the snapshot to one read of the manifests.
 
     A zone without files yet gets no view; the names of the views made are returned.
     """
-    committed = table.committed_keys(store)
+    committed = table.committed_keys(store) if committed is None else committed
     relations = {
         view: curated_relation([store.url(key) for key in committed[zone]])
         for view, zone in TABLES.items()

@@ -34,6 +34,7 @@ class StackOutputs:
     dashboard_name: str
     # table -> its Glue columns ({name, type}), as infra/catalog.tf computes them from the schema
     catalog_columns: dict[str, list[dict[str, str]]]
+    named_query_ids: dict[str, str]  # pipeline/sql name -> Athena named query id (enable_athena)
     lake_key_arn: str  # the stream's, the lake's and Athena's results' KMS key
     producer_policy_arn: str  # IAM policies for principals outside infra/ (infra/access.tf)
     reader_policy_arn: str

@@ -1,4 +1,4 @@
-"""Create the four virtualenvs PetroStream needs; re-run cheaply (each is stamped with its inputs).
+"""Create the five virtualenvs PetroStream needs; re-run cheaply (each is stamped with its inputs).
 
 Runs with any Python 3.8+ (`make setup` calls `python3 -m services.setup_envs` before any
 virtualenv exists), standard library only; its knobs come from services/settings.py. The environments:
@@ -7,6 +7,7 @@ virtualenv exists), standard library only; its knobs come from services/settings
   .venvs/localstack            LocalStack 4.14.0 with its own pins, plus the process executor
   .venvs/runtimes/python3.13   the stand-in for the Lambda python3.13 runtime: awslambdaric + boto3
   .venvs/checkov               checkov, the static security checks of infra/
+  .venvs/ministack             MiniStack, the Glue and Athena of the integration tests
 
 It also installs kinesis-mock (an npm package LocalStack would otherwise fetch on first use)
 into .venvs/localstack-libs, shared by every host-mode LocalStack instance, and patches its
@@ -171,6 +172,15 @@ def main(argv: list[str] | None = None) -> int:
             _digest(checkov_reqs, extra=python),
             [["-r", str(checkov_reqs)]],
             "checkov (infra/ security checks)",
+            log,
+        )
+        ministack_reqs = ROOT / "services" / "ministack" / "requirements.txt"
+        _venv(
+            python,
+            ROOT / ".venvs" / "ministack",
+            _digest(ministack_reqs, extra=python),
+            [["-r", str(ministack_reqs)]],
+            "MiniStack (the tests' Glue and Athena)",
             log,
         )
         if not host_localstack_needed(settings):

@@ -88,6 +88,9 @@ class LocalDeployment:
     instance: str = "dev"
     # -var values beyond the local defaults (bench/end_to_end.py tunes the builder's batching).
     extra_variables: dict[str, str] = field(default_factory=dict)
+    # Where Glue and Athena go (services/ministack/host.py); None: they are not deployed, as
+    # LocalStack's free edition has neither.
+    catalog_endpoint: str | None = None
 
     @property
     def workdir(self) -> Path:
@@ -120,6 +123,12 @@ class LocalDeployment:
             # an auth token, which LocalStack 4.14.0 does not.
             "DISABLE_DEPRECATION_NOTICE": "1",
             "PATH": f"{Path(terraform).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            # tflocal sends a service to <SERVICE>_ENDPOINT when it is set, the rest to LocalStack.
+            **(
+                {"GLUE_ENDPOINT": self.catalog_endpoint, "ATHENA_ENDPOINT": self.catalog_endpoint}
+                if self.catalog_endpoint
+                else {}
+            ),
         }
 
     def _sync_sources(self) -> None:
@@ -173,13 +182,14 @@ class LocalDeployment:
     def variables(self, artifacts_dir: Path) -> list[str]:
         """-var arguments of a local deployment. The working copy is outside the repository, so
         the folders infra/ reads (zips, schema, named queries) are passed as absolute paths.
-        Glue and Athena are not in LocalStack's free edition: enable_athena=false."""
+        Glue and Athena are not in LocalStack's free edition: enable_athena only with a
+        catalog_endpoint that has them."""
         values = {
             "environment": "local",
             "region": self.settings.region,
             "lambda_artifacts_dir": artifacts_dir.resolve(),
             "pipeline_dir": self.settings.repo_root / "pipeline",
-            "enable_athena": "false",
+            "enable_athena": "true" if self.catalog_endpoint else "false",
             **self.extra_variables,
         }
         return [arg for name, value in values.items() for arg in ("-var", f"{name}={value}")]

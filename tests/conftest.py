@@ -18,6 +18,7 @@ from services.localstack import kinesis_mock_patch
 from services.localstack.engine import docker_available
 from services.localstack.env_file import read_env_file
 from services.localstack.host import HostLocalStack, free_port, marked_processes
+from services.ministack.host import HostMiniStack
 from services.settings import DEFAULT_REGION as REGION
 from services.settings import LOCALSTACK_IMAGE, Settings
 
@@ -108,10 +109,25 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def deployment(settings: Settings, localstack: LocalStackUnderTest):
+def ministack(settings: Settings) -> Iterator[HostMiniStack]:
+    """Glue and Athena, which LocalStack's free edition lacks (services/ministack/host.py)."""
+    stack = HostMiniStack(settings, settings.state_dir / "ministack", free_port())
+    stack.start()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def deployment(settings: Settings, localstack: LocalStackUnderTest, ministack: HostMiniStack):
+    """infra/ as `make up` applies it, plus the catalog: enable_athena=true, Glue and Athena on
+    MiniStack, everything else on LocalStack."""
     from services.terraform import LocalDeployment
 
-    return LocalDeployment(settings, localstack.endpoint, instance="test")
+    return LocalDeployment(
+        settings, localstack.endpoint, instance="test", catalog_endpoint=ministack.endpoint
+    )
 
 
 @pytest.fixture(scope="session")

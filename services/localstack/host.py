@@ -178,13 +178,13 @@ class HostLocalStack:
         killed = self._stop_kinesis_mock(grace_seconds)
         pid = self.pid()
         if pid is not None:
-            killed += _end_group(pid, grace_seconds)
+            killed += end_group(pid, grace_seconds)
         for function_pid in self.function_pids():
-            killed += _end_group(function_pid, 1.0)
+            killed += end_group(function_pid, 1.0)
         for pid_file in (self.lambda_state_dir / "pids").glob("*.pid"):
             pid_file.unlink(missing_ok=True)
         for stray in marked_processes(self.state_dir):
-            killed += _end_group(stray, 1.0, group=False)
+            killed += end_group(stray, 1.0, group=False)
         self.pid_file.unlink(missing_ok=True)
         deadline = time.monotonic() + grace_seconds
         while killed and port_in_use(self.port) and time.monotonic() < deadline:
@@ -196,7 +196,7 @@ class HostLocalStack:
         (a finalizer), but LocalStack's own shutdown SIGKILLs it, which loses every record
         acknowledged since its last periodic save (every 5 s) and can leave a half-written file."""
         mocks = [pid for pid in marked_processes(self.state_dir) if KINESIS_MOCK_PACKAGE in _cmdline(pid)]
-        return [killed for pid in mocks for killed in _end_group(pid, grace_seconds, group=False)]
+        return [killed for pid in mocks for killed in end_group(pid, grace_seconds, group=False)]
 
     def status(self) -> str:
         pid = self.pid()
@@ -239,7 +239,7 @@ def marked_processes(state_dir: Path) -> list[int]:
     return [pid for pid in found if pid != os.getpid()]
 
 
-def _end_group(pid: int, grace_seconds: float, group: bool = True) -> list[int]:
+def end_group(pid: int, grace_seconds: float, group: bool = True) -> list[int]:
     """SIGTERM the process (group), wait with a deadline, then SIGKILL what is left."""
     send = os.killpg if group else os.kill
     try:

@@ -58,8 +58,14 @@ def test_dependencies_are_installed_for_the_lambda_platform(tmp_path):
     assert again.sha256_b64 == built.sha256_b64
 
 
-def test_the_project_functions_build(tmp_path):
+def test_the_project_functions_build_within_lambdas_package_limits(tmp_path):
     built = lambda_build.build_all(out_dir=tmp_path)
     assert [b.name for b in built] == ["curated_builder", "stream_processor"]
-    with zipfile.ZipFile(built[0].path) as archive:
-        assert "handler.py" in archive.namelist()
+    for function in built:
+        with zipfile.ZipFile(function.path) as archive:
+            assert "handler.py" in archive.namelist()
+            unzipped = sum(entry.file_size for entry in archive.infolist())
+        # AWS refuses a direct upload over 50 MB zipped and a function over 250 MB unzipped;
+        # LocalStack takes either.
+        assert function.path.stat().st_size < 50 * 2**20, function.name
+        assert unzipped < 250 * 2**20, function.name

@@ -44,7 +44,11 @@ def test_docker_mode_sets_up_without_npm_or_the_host_localstack(monkeypatch, tmp
     monkeypatch.setattr(setup_envs, "install_kinesis_mock", no_npm)
     monkeypatch.setattr(setup_envs, "patch_kinesis_mock", no_npm)
     assert setup_envs.main([]) == 0
-    assert installed == ["project environment", "checkov (infra/ security checks)"]
+    assert installed == [
+        "project environment",
+        "checkov (infra/ security checks)",
+        "MiniStack (the tests' Glue and Athena)",
+    ]
 
 
 def test_project_only_sets_up_the_project_environment(monkeypatch, tmp_path):
