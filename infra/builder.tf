@@ -77,7 +77,7 @@ resource "aws_lambda_function" "builder" {
   source_code_hash = filebase64sha256(local.builder_zip)
   timeout          = local.builder_timeout_seconds
   memory_size      = 1024
-  architectures    = ["x86_64"]
+  architectures    = [var.lambda_architecture]
 
   tracing_config {
     mode = "Active"

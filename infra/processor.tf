@@ -20,7 +20,7 @@ resource "aws_lambda_function" "processor" {
   source_code_hash = filebase64sha256(local.processor_zip)
   timeout          = 60
   memory_size      = 256
-  architectures    = ["x86_64"]
+  architectures    = [var.lambda_architecture]
 
   tracing_config {
     mode = "Active"

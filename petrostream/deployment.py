@@ -34,7 +34,9 @@ def deploy(settings: Settings, stack: Stack, extra_variables: dict[str, str] | N
         if saved is None:
             raise PetroStreamError("the deploy service saved no Terraform outputs", "see its output above")
         return saved
-    built = lambda_build.build_all(settings.lambda_dir, settings.build_dir / "lambda")
+    built = lambda_build.build_all(
+        settings.lambda_dir, settings.build_dir / "lambda", settings.lambda_architecture
+    )
     print(
         "built "
         + ", ".join(f"{item.path.relative_to(settings.repo_root)} ({item.sha256_b64[:12]})" for item in built)

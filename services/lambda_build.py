@@ -22,8 +22,12 @@ from services.errors import PetroStreamError
 from services.settings import REPO_ROOT
 
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-# Lambda python3.13 runs on Amazon Linux 2023 (glibc 2.34): manylinux up to 2_34 wheels run there.
-PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64", "manylinux_2_34_x86_64")
+# Lambda python3.13 runs on Amazon Linux 2023 (glibc 2.34): manylinux up to 2_34 wheels run there,
+# for the function's architecture (settings.ARCHITECTURES).
+PLATFORMS = {
+    architecture: tuple(f"{tag}_{machine}" for tag in ("manylinux2014", "manylinux_2_28", "manylinux_2_34"))
+    for architecture, machine in (("x86_64", "x86_64"), ("arm64", "aarch64"))
+}
 PYTHON_VERSION = "3.13"
 # Shipped in every function's zip: the schema, validation and detection code the functions share
 # with the producer and the CLI (one copy of the logic, not one per function).
@@ -47,11 +51,14 @@ def _requirements(function_dir: Path) -> list[str]:
     return [line for line in lines if line]
 
 
-def _install_dependencies(requirements: list[str], cache_root: Path) -> Path | None:
+def _install_dependencies(
+    requirements: list[str], cache_root: Path, architecture: str = "x86_64"
+) -> Path | None:
     """pip-install requirements for the Lambda platform into a cache folder keyed by their hash."""
     if not requirements:
         return None
-    key = hashlib.sha256("\n".join([*PLATFORMS, PYTHON_VERSION, *requirements]).encode()).hexdigest()[:16]
+    platforms = PLATFORMS[architecture]
+    key = hashlib.sha256("\n".join([*platforms, PYTHON_VERSION, *requirements]).encode()).hexdigest()[:16]
     target = cache_root / key
     if (target / ".complete").exists():
         return target
@@ -65,7 +72,7 @@ def _install_dependencies(requirements: list[str], cache_root: Path) -> Path | N
         "--disable-pip-version-check",
         "--target",
         str(target),
-        *[arg for p in PLATFORMS for arg in ("--platform", p)],
+        *[arg for p in platforms for arg in ("--platform", p)],
         "--python-version",
         PYTHON_VERSION,
         "--implementation",
@@ -78,7 +85,7 @@ def _install_dependencies(requirements: list[str], cache_root: Path) -> Path | N
     if result.returncode != 0:
         raise PetroStreamError(
             f"installing Lambda dependencies {requirements} failed:\n{result.stderr[-2000:]}",
-            "every dependency needs a wheel for manylinux x86_64 / CPython 3.13",
+            f"every dependency needs a wheel for manylinux {architecture} / CPython 3.13",
         )
     (target / ".complete").write_text(key)
     return target
@@ -120,15 +127,18 @@ def write_zip(files: dict[str, Path], destination: Path) -> None:
         tmp.replace(destination)
 
 
-def build(function_dir: Path, out_dir: Path, cache_dir: Path | None = None) -> BuiltZip:
-    """Build ``<out_dir>/<function name>.zip`` from a function folder and its requirements.txt."""
+def build(
+    function_dir: Path, out_dir: Path, cache_dir: Path | None = None, architecture: str = "x86_64"
+) -> BuiltZip:
+    """Build ``<out_dir>/<function name>.zip`` from a function folder and its requirements.txt,
+    its dependencies' wheels for the Lambda ``architecture`` (x86_64 or arm64)."""
     if not (function_dir / "handler.py").exists() and not any(function_dir.glob("*.py")):
         raise PetroStreamError(
             f"{function_dir} holds no Python source", "a function folder needs its handler module"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     files = _files(function_dir)
-    deps = _install_dependencies(_requirements(function_dir), cache_dir or out_dir / ".deps")
+    deps = _install_dependencies(_requirements(function_dir), cache_dir or out_dir / ".deps", architecture)
     if deps is not None:
         for name, path in _files(deps).items():
             files.setdefault(name, path)  # the function's own modules win over a dependency's
@@ -141,11 +151,13 @@ def build(function_dir: Path, out_dir: Path, cache_dir: Path | None = None) -> B
 
 
 def build_all(
-    lambda_root: Path = REPO_ROOT / "lambda", out_dir: Path = REPO_ROOT / "build" / "lambda"
+    lambda_root: Path = REPO_ROOT / "lambda",
+    out_dir: Path = REPO_ROOT / "build" / "lambda",
+    architecture: str = "x86_64",
 ) -> list[BuiltZip]:
     """Build every function folder under lambda/."""
     return [
-        build(folder, out_dir)
+        build(folder, out_dir, architecture=architecture)
         for folder in sorted(lambda_root.iterdir())
         if folder.is_dir() and not folder.name.startswith(("_", "."))
     ]

@@ -21,6 +21,9 @@ LOCALSTACK_IMAGE = f"localstack/localstack:{LOCALSTACK_VERSION}"
 LAMBDA_RUNTIME = "python3.13"
 DEFAULT_REGION = "us-east-1"
 
+# Lambda instruction sets: the zips' wheels and the functions' `architectures` follow one setting.
+ARCHITECTURES = ("x86_64", "arm64")
+
 N = TypeVar("N", int, float)
 Mode = Literal["auto", "docker", "host", "external"]
 MODES: tuple[Mode, ...] = ("auto", "docker", "host", "external")
@@ -41,6 +44,7 @@ VARIABLES: dict[str, str] = {
     "TERRAFORM": "path of the terraform binary (default: terraform on PATH)",
     "AWS_DEFAULT_REGION": f"region for everything local (default {DEFAULT_REGION})",
     "DEMO_WELLS": "wells of the demo's synthetic dataset (default 6)",
+    "PETROSTREAM_LAMBDA_ARCH": "x86_64 or arm64: the functions' architecture and wheels (default x86_64)",
     "PETROSTREAM_LAKE_ENDPOINT": "notebooks: S3 endpoint of the lake to read (with PETROSTREAM_LAKE_BUCKET)",
     "PETROSTREAM_LAKE_BUCKET": "notebooks: lake bucket to explore instead of the one `make demo` deployed",
 }
@@ -98,6 +102,7 @@ class Settings:
     demo_wells: int = 6
     lake_endpoint: str | None = None
     lake_bucket: str | None = None
+    lambda_architecture: str = "x86_64"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -112,6 +117,12 @@ class Settings:
             raise ConfigurationError(
                 "PETROSTREAM_LOCALSTACK=external needs LOCALSTACK_ENDPOINT",
                 "set LOCALSTACK_ENDPOINT=http://localhost:4566 (or wherever it runs)",
+            )
+        architecture = _text(env, "PETROSTREAM_LAMBDA_ARCH") or "x86_64"
+        if architecture not in ARCHITECTURES:
+            raise ConfigurationError(
+                f"PETROSTREAM_LAMBDA_ARCH={architecture!r} is not a Lambda architecture",
+                f"use one of: {', '.join(ARCHITECTURES)}",
             )
         mirror = _text(env, "TF_PROVIDER_MIRROR")
         state = _text(env, "PETROSTREAM_STATE_DIR")
@@ -142,6 +153,7 @@ class Settings:
             demo_wells=_number(env, "DEMO_WELLS", int, 6),
             lake_endpoint=lake_endpoint,
             lake_bucket=lake_bucket,
+            lambda_architecture=architecture,
         )
 
     # -- derived paths ---------------------------------------------------------------------------

@@ -190,6 +190,7 @@ class LocalDeployment:
             "lambda_artifacts_dir": artifacts_dir.resolve(),
             "pipeline_dir": self.settings.repo_root / "pipeline",
             "enable_athena": "true" if self.catalog_endpoint else "false",
+            "lambda_architecture": self.settings.lambda_architecture,
             **self.extra_variables,
         }
         return [arg for name, value in values.items() for arg in ("-var", f"{name}={value}")]

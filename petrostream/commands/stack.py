@@ -34,7 +34,9 @@ def down_command(ctx: typer.Context) -> None:
 def build_command(ctx: typer.Context) -> None:
     """Build the Lambda zips (deterministic: same sources, same bytes)."""
     settings = settings_of(ctx)
-    for item in lambda_build.build_all(settings.lambda_dir, settings.build_dir / "lambda"):
+    for item in lambda_build.build_all(
+        settings.lambda_dir, settings.build_dir / "lambda", settings.lambda_architecture
+    ):
         print(f"{item.path}  {item.sha256_b64}")
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import zipfile
 from pathlib import Path
+
+import pytest
 
 from services import lambda_build
 
@@ -69,3 +72,22 @@ def test_the_project_functions_build_within_lambdas_package_limits(tmp_path):
         # LocalStack takes either.
         assert function.path.stat().st_size < 50 * 2**20, function.name
         assert unzipped < 250 * 2**20, function.name
+
+
+@pytest.mark.parametrize(("architecture", "machine"), [("x86_64", "x86_64"), ("arm64", "aarch64")])
+def test_wheels_are_those_of_the_functions_architecture(tmp_path, monkeypatch, architecture, machine):
+    # issue 14, A8: arm64 functions need aarch64 wheels; the cache keeps the two apart.
+    commands: list[list[str]] = []
+
+    def pip(command, **kwargs):
+        commands.append(command)
+        target = Path(command[command.index("--target") + 1])
+        target.mkdir(parents=True)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr(lambda_build.subprocess, "run", pip)
+    found = lambda_build._install_dependencies(["six==1.16.0"], tmp_path, architecture)
+    platforms = [commands[0][i + 1] for i, arg in enumerate(commands[0]) if arg == "--platform"]
+    assert platforms and all(p.endswith(f"_{machine}") for p in platforms)
+    other = next(a for a in lambda_build.PLATFORMS if a != architecture)
+    assert found != lambda_build._install_dependencies(["six==1.16.0"], tmp_path, other)

@@ -61,3 +61,10 @@ def test_every_knob_is_read_from_the_given_environment(tmp_path):
 def test_the_notebook_lake_needs_both_endpoint_and_bucket():
     with pytest.raises(ConfigurationError, match="PETROSTREAM_LAKE_BUCKET"):
         Settings.from_env({"PETROSTREAM_LAKE_ENDPOINT": "http://127.0.0.1:4566"})
+
+
+def test_the_lambda_architecture_is_x86_64_unless_set_and_checked():
+    assert Settings.from_env({}).lambda_architecture == "x86_64"
+    assert Settings.from_env({"PETROSTREAM_LAMBDA_ARCH": "arm64"}).lambda_architecture == "arm64"
+    with pytest.raises(ConfigurationError, match="PETROSTREAM_LAMBDA_ARCH='aarch64'"):
+        Settings.from_env({"PETROSTREAM_LAMBDA_ARCH": "aarch64"})

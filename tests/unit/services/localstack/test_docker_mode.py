@@ -63,6 +63,14 @@ def test_localstack_gets_time_to_install_kinesis_mock_and_to_stop(compose):
     assert _seconds(localstack["stop_grace_period"]) >= 10  # A9
 
 
+def test_the_functions_architecture_reaches_the_deploy_container(compose):
+    # A8: arm64 hosts run arm64 functions (and wheels) natively when they ask for them.
+    assert (
+        compose["services"]["deploy"]["environment"]["PETROSTREAM_LAMBDA_ARCH"]
+        == "${PETROSTREAM_LAMBDA_ARCH:-x86_64}"
+    )
+
+
 def test_the_deploy_image_builds_for_the_hosts_architecture():
     # A8: a default on TARGETARCH overrides the value BuildKit sets from the platform.
     lines = DOCKERFILE.read_text().splitlines()
