@@ -3,7 +3,7 @@ SHELL := /bin/bash
 BOOT_PYTHON ?= python3
 PY := .venv/bin/python
 
-.PHONY: help setup setup-project up deploy demo test test-unit lint typecheck format bench status down build validate plan-aws clean query
+.PHONY: help setup setup-project setup-all up deploy demo test test-unit lint typecheck format bench status down build validate plan-aws clean query
 
 help:
 	@echo "make demo      set up, start LocalStack, apply infra/, run records through the chain"
@@ -24,6 +24,11 @@ setup:
 setup-project:
 	@$(BOOT_PYTHON) -m services.setup_envs project
 
+# Everything, host-mode LocalStack included even where Docker answers: the tests and benchmarks
+# exercise host mode too (so they need Node.js and npm).
+setup-all:
+	@$(BOOT_PYTHON) -m services.setup_envs all
+
 up: setup
 	@$(PY) -m petrostream up
 
@@ -33,7 +38,7 @@ deploy: setup
 demo: setup
 	@$(PY) -m petrostream demo
 
-test: setup
+test: setup-all
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 test-unit: setup
@@ -54,7 +59,7 @@ format: setup
 	@$(PY) -m ruff format .
 	@$(PY) -m ruff check --fix .
 
-bench: setup
+bench: setup-all
 	@$(PY) -m bench $(B)
 
 query: setup

@@ -44,6 +44,7 @@ class CpuSampler:
         self.ended = self.started
 
     def sample(self) -> None:
+        first_sample = not self.roles
         for pid in {*marked_processes(self.host.state_dir), *self.host.function_pids(), os.getpid()}:
             try:
                 process = psutil.Process(pid)
@@ -51,7 +52,9 @@ class CpuSampler:
                 used = times.user + times.system  # not children's: they are sampled on their own
                 if pid not in self.roles:
                     self.roles[pid] = role(process)
-                    self.first[pid] = used if self.last else 0.0  # started during the run: all of it counts
+                    # running at the first sample: only what it uses from now on counts; started
+                    # later: all of it counts
+                    self.first[pid] = used if first_sample else 0.0
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
             self.last[pid] = used

@@ -414,6 +414,8 @@ def run(
         settle(raw, raw.count, records, offered.last_put)
         watcher.stop()
         profile = ["ceiling phase:", *cpu.shares()]
+        if not raw.records:
+            raise RuntimeError("end to end: nothing reached raw in the ceiling phase; see the stack's logs")
         took = raw.last_change - offered.start
         ceiling = raw.records / max(took, 1e-9)
         notes.append(

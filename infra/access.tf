@@ -32,8 +32,13 @@ data "aws_iam_policy_document" "reader" {
     ]
   }
   statement {
+    sid       = "FindTheBucket" # Athena and SDKs ask where the bucket is; no prefix in that request
+    actions   = ["s3:GetBucketLocation"]
+    resources = [aws_s3_bucket.lake.arn]
+  }
+  statement {
     sid       = "ListTables"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
+    actions   = ["s3:ListBucket"]
     resources = [aws_s3_bucket.lake.arn]
     condition {
       test     = "StringLike"

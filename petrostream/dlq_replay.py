@@ -92,9 +92,10 @@ def invoke(lambda_: Any, function: str, event: dict[str, Any]) -> tuple[bool, An
     attempts, backoff = 1, CONFLICT_BACKOFF_SECONDS
     while True:
         response = lambda_.invoke(FunctionName=function, Payload=json.dumps(event).encode())
-        payload = json.loads(response["Payload"].read() or b"{}") or {}
-        failed = bool(response.get("FunctionError") or payload.get("batchItemFailures"))
-        if not failed or payload.get("errorType") != "StateConflict" or attempts == CONFLICT_ATTEMPTS:
+        payload = json.loads(response["Payload"].read() or b"{}")
+        answer = payload if isinstance(payload, dict) else {}  # a handler may return any JSON
+        failed = bool(response.get("FunctionError") or answer.get("batchItemFailures"))
+        if not failed or answer.get("errorType") != "StateConflict" or attempts == CONFLICT_ATTEMPTS:
             return failed, payload
         time.sleep(backoff)  # another invocation holds the well now; let it finish
         attempts, backoff = attempts + 1, backoff * 2

@@ -147,9 +147,12 @@ def host_localstack_needed(settings: Settings, docker_answers: Callable[[], bool
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m services.setup_envs [project]`: everything this machine's mode needs, or only
-    the project environment (building the Lambda zips and planning for AWS need nothing else)."""
-    only_project = (sys.argv[1:] if argv is None else argv) == ["project"]
+    """`python -m services.setup_envs [project|all]`: everything this machine's mode needs; only
+    the project environment (building the Lambda zips and planning for AWS need nothing else); or
+    everything, host-mode LocalStack included whatever the mode (the test suite and the
+    benchmarks exercise host mode as well)."""
+    args = sys.argv[1:] if argv is None else argv
+    only_project, everything = args == ["project"], args == ["all"]
     try:
         settings = Settings.from_env()
         settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -183,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             "MiniStack (the tests' Glue and Athena)",
             log,
         )
-        if not host_localstack_needed(settings):
+        if not everything and not host_localstack_needed(settings):
             where = f"at {settings.endpoint}" if settings.mode == "external" else "in Docker"
             print(
                 f"setup: LocalStack runs {where}: host-mode LocalStack, its Lambda runtime stand-in "

@@ -100,11 +100,11 @@ def aws(localstack: LocalStackUnderTest) -> Callable[[str], object]:
 
 
 @pytest.fixture(scope="session")
-def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def artifacts_dir(tmp_path_factory: pytest.TempPathFactory, settings: Settings) -> Path:
     from services import lambda_build
 
     out = tmp_path_factory.mktemp("lambda-zips")
-    lambda_build.build_all(out_dir=out)
+    lambda_build.build_all(out_dir=out, architecture=settings.lambda_architecture)
     return out
 
 

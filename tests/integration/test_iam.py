@@ -158,3 +158,6 @@ def test_outside_producers_and_readers_get_the_lake_key_through_the_policies_inf
     for zone in ("raw", "quarantine", "detector_state"):
         assert not _allows(reader, "s3:GetObject", objects + layout.prefix(zone) + "x"), zone
     assert _allows(reader, "s3:PutObject", objects + layout.prefix("athena_results") + "x")
+    # GetBucketLocation carries no s3:prefix, so a statement conditioned on one never allows it.
+    unconditional = [statement for statement in reader if "Condition" not in statement]
+    assert _allows(unconditional, "s3:GetBucketLocation", f"arn:aws:s3:::{deployed.lake_bucket}")

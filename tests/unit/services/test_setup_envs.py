@@ -61,3 +61,19 @@ def test_project_only_sets_up_the_project_environment(monkeypatch, tmp_path):
     )
     assert setup_envs.main(["project"]) == 0
     assert installed == ["project environment"]
+
+
+def test_all_installs_the_host_localstack_even_where_docker_answers(monkeypatch, tmp_path):
+    # `make test` and `make bench` exercise host mode whatever the machine's mode.
+    monkeypatch.setenv("PETROSTREAM_LOCALSTACK", "docker")
+    monkeypatch.setenv("PETROSTREAM_STATE_DIR", str(tmp_path))
+    installed: list[str] = []
+    monkeypatch.setattr(setup_envs, "find_python", lambda settings: "python3.13")
+    monkeypatch.setattr(
+        setup_envs, "_venv", lambda python, target, stamp, install, what, log: installed.append(what)
+    )
+    npm: list[object] = []
+    monkeypatch.setattr(setup_envs, "install_kinesis_mock", lambda *args: npm.append(args))
+    monkeypatch.setattr(setup_envs, "patch_kinesis_mock", lambda *args: None)
+    assert setup_envs.main(["all"]) == 0
+    assert "LocalStack 4.14.0 (host mode)" in installed and npm

@@ -46,8 +46,8 @@ def test_the_provider_mirror_and_state_folder_are_forwarded(compose):
     deploy = compose["services"]["deploy"]
     assert deploy["environment"]["TF_PROVIDER_MIRROR"] == "${TF_PROVIDER_MIRROR:+/mirror}"
     assert "${TF_PROVIDER_MIRROR:-./services/deploy}:/mirror:ro" in deploy["volumes"]
-    assert deploy["environment"]["PETROSTREAM_STATE_DIR"] == "/state"
-    assert "${PETROSTREAM_STATE_DIR:-./.state}:/state" in deploy["volumes"]
+    assert deploy["environment"]["PETROSTREAM_STATE_DIR"] == "${PETROSTREAM_STATE_DIR:+/state}"
+    assert "${PETROSTREAM_STATE_DIR:-./services/deploy}:/state" in deploy["volumes"]
 
 
 def test_lambda_containers_join_a_network_named_apart_from_the_project(compose):
