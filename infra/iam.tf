@@ -37,9 +37,14 @@ data "aws_iam_policy_document" "processor" {
     resources = [aws_kinesis_firehose_delivery_stream.raw.arn]
   }
   statement {
-    sid       = "DeadLetterAndAlerts"
+    sid       = "DeadLetters"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.processor_dlq.arn, aws_sqs_queue.alerts.arn]
+    resources = [aws_sqs_queue.processor_dlq.arn]
+  }
+  statement {
+    sid       = "Alerts"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.alerts.arn, aws_sns_topic.quality.arn]
   }
   statement {
     sid       = "Quarantine"

@@ -66,6 +66,22 @@ data "aws_iam_policy_document" "lake_key" {
       values   = ["arn:${data.aws_partition.current.partition}:logs:${local.region}:${local.account_id}:log-group:/aws/*/${local.name}-*"]
     }
   }
+  statement {
+    # Alarms publish to the encrypted alert topics (infra/notifications.tf); SNS itself delivers
+    # them to subscriptions.
+    sid       = "AlarmsAndTopicsUseTheKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+    resources = ["*"] # in a key policy, "*" is this key
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
 }
 
 resource "aws_kms_alias" "lake" {

@@ -1,5 +1,5 @@
 # Alarms on what means data is late or lost, and one dashboard. Alarm notifications go to the
-# topics in var.alarm_actions (none by default: wire them to your on-call SNS topic).
+# topics in var.alarm_actions, by default the data-quality topic (infra/notifications.tf).
 locals {
   functions = {
     processor = aws_lambda_function.processor.function_name
@@ -11,7 +11,7 @@ locals {
   }
 
   # Every alarm, keyed by its name. Each compares one statistic with a threshold; all treat
-  # missing data as fine (an idle pipeline is not broken) and notify var.alarm_actions.
+  # missing data as fine (an idle pipeline is not broken) and notify local.alarm_actions.
   alarms = merge(
     {
       "${local.name}-stream-iterator-age" = {
@@ -60,8 +60,8 @@ resource "aws_cloudwatch_metric_alarm" "pipeline" {
   threshold           = each.value.threshold
   comparison_operator = each.value.comparison
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 }
 
 resource "aws_cloudwatch_dashboard" "pipeline" {

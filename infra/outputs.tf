@@ -31,6 +31,16 @@ output "alerts_queue_url" {
   value = aws_sqs_queue.alerts.url
 }
 
+output "alerts_topic_arn" {
+  description = "SNS topic of anomaly alerts (attributes: kind, well_id, detector, severity)."
+  value       = aws_sns_topic.alerts.arn
+}
+
+output "quality_topic_arn" {
+  description = "SNS topic of data-quality alerts and, by default, of the alarms."
+  value       = aws_sns_topic.quality.arn
+}
+
 output "raw_objects_queue_url" {
   value = aws_sqs_queue.raw_objects.url
 }

@@ -33,7 +33,8 @@ resource "aws_lambda_function" "processor" {
       QUARANTINE_PREFIX            = local.zones.quarantine
       STATE_PREFIX                 = local.zones.detector_state
       WELL_LIMITS                  = jsonencode(var.well_limits)
-      ALERTS_QUEUE_URL             = aws_sqs_queue.alerts.url
+      ALERTS_TOPIC_ARN             = aws_sns_topic.alerts.arn
+      QUALITY_TOPIC_ARN            = aws_sns_topic.quality.arn
       POWERTOOLS_SERVICE_NAME      = "stream-processor"
       POWERTOOLS_METRICS_NAMESPACE = "PetroStream"
     }

@@ -16,7 +16,8 @@ resource "aws_sqs_queue" "processor_dlq" {
   sqs_managed_sse_enabled   = true
 }
 
-# Anomaly alerts from the stream processor (one message per well and detector per batch).
+# Every alert of both topics (infra/notifications.tf), for programs that poll: one message per
+# well and detector per batch for anomalies, one per sensor fault.
 resource "aws_sqs_queue" "alerts" {
   name                      = "${local.name}-anomaly-alerts"
   message_retention_seconds = 345600

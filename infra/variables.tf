@@ -138,8 +138,14 @@ variable "noncurrent_versions_expire_after_days" {
   default     = 30
 }
 
+variable "alert_email" {
+  description = "An e-mail address subscribed to both alert topics (AWS asks it to confirm). Null: none."
+  type        = string
+  default     = null
+}
+
 variable "alarm_actions" {
-  description = "ARNs (SNS topics) notified when an alarm fires or clears."
+  description = "ARNs (SNS topics) notified when an alarm fires or clears. Empty: the data-quality topic."
   type        = list(string)
   default     = []
 }

@@ -104,6 +104,28 @@ class BatchOutcome:
         return list(grouped.values())
 
 
+SEVERE_SCORE = 5.0  # an anomaly scored at five times a detector's threshold is critical
+
+
+def alert_attributes(alert: dict[str, Any]) -> dict[str, str]:
+    """What subscribers of the alert topics filter on (SNS message attributes): the kind of
+    alert, the well, the detector or fault, and a severity."""
+    if alert.get("source") == "data-quality":
+        return {
+            "kind": "data-quality",
+            "well_id": alert["well_id"],
+            "detector": alert["issue"],
+            "severity": "warning",
+        }
+    severity = "critical" if alert["max_score"] >= SEVERE_SCORE else "warning"
+    return {
+        "kind": "anomaly",
+        "well_id": alert["well_id"],
+        "detector": alert["anomaly_type"],
+        "severity": severity,
+    }
+
+
 def iso(moment: datetime) -> str:
     """UTC ISO-8601 with microseconds and Z: what DuckDB, Athena and pydantic all parse."""
     # isoformat is the C fast path (strftime cost far more per record: docs/performance.md);

@@ -25,7 +25,9 @@ class StackOutputs:
     delivery_stream_name: str
     stream_processor_function_name: str
     curated_builder_function_name: str
-    alerts_queue_url: str
+    alerts_queue_url: str  # every alert of both topics, for programs that poll
+    alerts_topic_arn: str  # SNS: anomaly alerts
+    quality_topic_arn: str  # SNS: data-quality alerts and, by default, the alarms
     raw_objects_queue_url: str
     dead_letter_queue_url: str  # the stream processor's on-failure destination
     builder_dead_letter_queue_url: str

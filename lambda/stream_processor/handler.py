@@ -5,7 +5,8 @@ sensors set aside), data-quality notes, and every detector against its well's ow
 (pipeline/detector.py). Powertools' BatchProcessor runs `record_handler` on each record and
 keeps the verdict it returns; the handler then acts on the whole batch: valid rows go to
 Firehose as NDJSON, invalid ones to one quarantine object per batch with their reasons, and
-flagged ones also raise an alert (a structured log line and a message on the alerts queue).
+flagged ones also raise an alert (a structured log line and a message on the anomaly-alerts SNS
+topic; sensor faults go to the data-quality topic), with message attributes subscribers filter on.
 
 Each well's detector state is loaded from S3 before the batch and committed after delivery,
 conditionally on the version read (pipeline/state_store.py), and only up to the first record
@@ -44,13 +45,22 @@ from pipeline.batching import chunks
 from pipeline.detector import Detector
 from pipeline.state_store import StateConflict, StateStore
 from pipeline.storage import S3Store
-from pipeline.stream import BatchOutcome, StreamRecord, StreamScorer, Verdict, iso, ndjson_line, sequence_key
+from pipeline.stream import (
+    BatchOutcome,
+    StreamRecord,
+    StreamScorer,
+    Verdict,
+    alert_attributes,
+    iso,
+    ndjson_line,
+    sequence_key,
+)
 
 MAX_RECORDS = 500  # Firehose PutRecordBatch: 500 records and 4 MiB per call
 MAX_BYTES = 4 * 1024 * 1024
 ATTEMPTS = 3
 RETRY_DELAY_SECONDS = 0.05  # before the second attempt; doubles before each later one
-ALERTS_PER_MESSAGE_BATCH = 10  # SQS SendMessageBatch limit
+ALERTS_PER_PUBLISH_BATCH = 10  # SNS PublishBatch limit
 
 
 @dataclass(frozen=True)
@@ -59,11 +69,11 @@ class Clients:
 
     firehose: Any
     s3: Any
-    sqs: Any
+    sns: Any
 
     @classmethod
     def create(cls) -> Clients:
-        return cls(firehose=boto3.client("firehose"), s3=boto3.client("s3"), sqs=boto3.client("sqs"))
+        return cls(firehose=boto3.client("firehose"), s3=boto3.client("s3"), sns=boto3.client("sns"))
 
 
 class DeliveryFailed(Exception):
@@ -71,7 +81,7 @@ class DeliveryFailed(Exception):
 
 
 class AlertsNotSent(Exception):
-    """The alerts queue refused alerts: the invocation fails, so the batch and its alerts are retried."""
+    """A topic refused alerts: the invocation fails, so the batch and its alerts are retried."""
 
 
 logger = Logger()
@@ -158,17 +168,30 @@ def _alert(alerts: list[dict[str, Any]], faults: list[dict[str, Any]]) -> None:
         logger.warning("anomaly", extra={"alert": alert})
     for fault in faults:
         logger.warning("sensor_fault", extra={"fault": fault})
-    alerts = alerts + faults
-    if not config.alerts_queue_url or not alerts:
+    _publish(config.alerts_topic_arn, alerts)
+    _publish(config.quality_topic_arn, faults)
+
+
+def _publish(topic: str | None, alerts: list[dict[str, Any]]) -> None:
+    """Publish alerts to a topic, ten at a time, each with the attributes subscribers filter on."""
+    if not topic or not alerts:
         return
-    for start in range(0, len(alerts), ALERTS_PER_MESSAGE_BATCH):
-        batch = alerts[start : start + ALERTS_PER_MESSAGE_BATCH]
-        entries = [{"Id": str(i), "MessageBody": json.dumps(alert)} for i, alert in enumerate(batch)]
-        failed = clients.sqs.send_message_batch(QueueUrl=config.alerts_queue_url, Entries=entries).get(
-            "Failed"
-        )
+    for start in range(0, len(alerts), ALERTS_PER_PUBLISH_BATCH):
+        batch = alerts[start : start + ALERTS_PER_PUBLISH_BATCH]
+        entries = [
+            {
+                "Id": str(i),
+                "Message": json.dumps(alert),
+                "MessageAttributes": {
+                    name: {"DataType": "String", "StringValue": value}
+                    for name, value in alert_attributes(alert).items()
+                },
+            }
+            for i, alert in enumerate(batch)
+        ]
+        failed = clients.sns.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries).get("Failed")
         if failed:
-            raise AlertsNotSent(f"the alerts queue refused {len(failed)} of {len(entries)} alerts: {failed}")
+            raise AlertsNotSent(f"{topic} refused {len(failed)} of {len(entries)} alerts: {failed}")
 
 
 def _report_undelivered(failed: dict[str, str], records: list[dict[str, Any]]) -> None:

@@ -53,7 +53,8 @@ class ProcessorConfig:
     lake_bucket: str  # bucket of the quarantine objects and of the detector states
     quarantine_prefix: str  # zone of invalid records, e.g. "quarantine/"
     state_prefix: str  # zone of each well's detector state, e.g. "state/detector/"
-    alerts_queue_url: str | None  # SQS queue of anomaly alerts; None: alerts are only logged
+    alerts_topic_arn: str | None  # SNS topic of anomaly alerts; None: they are only logged
+    quality_topic_arn: str | None  # SNS topic of data-quality alerts (sensor faults); None: logged
     limits: dict[str, dict[str, Limits]] = field(default_factory=dict)  # configured per-well limits
 
     @classmethod
@@ -66,6 +67,7 @@ class ProcessorConfig:
             lake_bucket=_required(env, "LAKE_BUCKET", "the lake bucket to write quarantined records to"),
             quarantine_prefix=_required(env, "QUARANTINE_PREFIX", "the key prefix of the quarantine zone"),
             state_prefix=_required(env, "STATE_PREFIX", "the key prefix of the wells' detector states"),
-            alerts_queue_url=env.get("ALERTS_QUEUE_URL") or None,
+            alerts_topic_arn=env.get("ALERTS_TOPIC_ARN") or None,
+            quality_topic_arn=env.get("QUALITY_TOPIC_ARN") or None,
             limits=well_limits(env.get("WELL_LIMITS", "")),
         )

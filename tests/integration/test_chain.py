@@ -144,10 +144,12 @@ def test_poison_records_are_quarantined_with_reasons(chain, deployed, aws):
 
 def test_anomalies_and_sensor_faults_raise_alerts_on_the_queue(chain, deployed, aws):
     """The small dataset's events raise anomaly alerts; its mis-scaled P-PDG (WELL-00004) and its
-    P-JUS-CKGL frozen below range (WELL-00003) are each reported once as a data-quality fault."""
+    P-JUS-CKGL frozen below range (WELL-00003) are each reported once as a data-quality fault.
+    They reach the alerts queue through the two SNS topics, with the attributes subscribers filter on."""
     import time
 
     from pipeline import schema
+    from pipeline.stream import alert_attributes
     from producer.synthetic import FROZEN_OUT_OF_RANGE, MIS_SCALED
 
     expected = {
@@ -162,9 +164,19 @@ def test_anomalies_and_sensor_faults_raise_alerts_on_the_queue(chain, deployed, 
         and any(a["source"] == "stream-processor" for a in alerts)
     ):
         messages = sqs.receive_message(
-            QueueUrl=deployed.alerts_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1
+            QueueUrl=deployed.alerts_queue_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            MessageAttributeNames=["All"],
         ).get("Messages", [])
-        alerts += [json.loads(m["Body"]) for m in messages]
+        for message in messages:
+            alert = json.loads(message["Body"])
+            if "source" not in alert:  # an alarm's state change, published to the quality topic
+                assert "AlarmName" in alert, alert
+                continue
+            attributes = {k: v["StringValue"] for k, v in message.get("MessageAttributes", {}).items()}
+            assert attributes == alert_attributes(alert), alert  # SNS attributes, kept by raw delivery
+            alerts.append(alert)
     anomalies = [a for a in alerts if a["source"] == "stream-processor"]
     assert anomalies and all(
         a["count"] >= 1 and set(a["anomaly_type"].split(",")) <= set(schema.anomaly_types())

@@ -25,12 +25,14 @@ from moto import mock_aws
 
 from services.settings import DEFAULT_REGION as REGION
 from tests.unit.lambda_functions.support import (
+    ALERT_TOPICS,
     ALERTS_QUEUE,
     DELIVERY_STREAM,
     FUNCTION_VARIABLES,
     FUNCTIONS_DIR,
     LAKE_BUCKET,
     RAW_PREFIX,
+    Alerting,
     LoadFunction,
 )
 
@@ -59,7 +61,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def aws(aws_env: None) -> Iterator[None]:
-    """moto's in-memory S3, SQS and Firehose for the test (clients created inside are intercepted)."""
+    """moto's in-memory S3, SQS, SNS and Firehose for the test (clients created inside are intercepted)."""
     with mock_aws():
         yield
 
@@ -73,9 +75,16 @@ def s3(aws: None) -> Any:
 
 
 @pytest.fixture
-def alerts_queue_url(aws: None) -> str:
-    url: str = boto3.client("sqs", region_name=REGION).create_queue(QueueName=ALERTS_QUEUE)["QueueUrl"]
-    return url
+def alerting(aws: None) -> Alerting:
+    sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+    url = sqs.create_queue(QueueName=ALERTS_QUEUE)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topics = [sns.create_topic(Name=name)["TopicArn"] for name in ALERT_TOPICS]
+    for topic in topics:
+        sns.subscribe(
+            TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+        )
+    return Alerting(topics[0], topics[1], url)
 
 
 @pytest.fixture

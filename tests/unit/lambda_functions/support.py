@@ -13,7 +13,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import boto3
+
 from pipeline import layout
+from services.settings import DEFAULT_REGION as REGION
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 FUNCTIONS_DIR = REPO_ROOT / "lambda"
@@ -22,6 +25,7 @@ EVENTS_DIR = REPO_ROOT / "tests" / "events"
 LAKE_BUCKET = "petrostream-test-lake"  # the bucket the event fixtures name
 DELIVERY_STREAM = "petrostream-test-raw"
 ALERTS_QUEUE = "petrostream-test-alerts"
+ALERT_TOPICS = ("petrostream-test-anomaly-alerts", "petrostream-test-data-quality")
 RAW_PREFIX = layout.prefix("raw")  # where Firehose (moto's) delivers the stream processor's rows
 
 # Every variable either function reads; a load sets the ones it is given and unsets the others.
@@ -31,7 +35,8 @@ FUNCTION_VARIABLES = (
     "QUARANTINE_PREFIX",
     "STATE_PREFIX",
     "WELL_LIMITS",
-    "ALERTS_QUEUE_URL",
+    "ALERTS_TOPIC_ARN",
+    "QUALITY_TOPIC_ARN",
     "TMPDIR",
 )
 
@@ -95,3 +100,23 @@ def metric_values(documents: list[dict[str, Any]]) -> dict[str, Any]:
             for metric in directive["Metrics"]:
                 [values[metric["Name"]]] = document[metric["Name"]]
     return values
+
+
+@dataclass(frozen=True)
+class Alerting:
+    """The two alert topics, and a queue subscribed to both with raw delivery (as infra/ has it)."""
+
+    alerts_topic: str
+    quality_topic: str
+    queue_url: str
+
+    def received(self) -> list[dict[str, Any]]:
+        """Every message on the queue (deleted as read), with its attributes (SQS ones under raw delivery)."""
+        sqs, found = boto3.client("sqs", region_name=REGION), []
+        while batch := sqs.receive_message(
+            QueueUrl=self.queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+        ).get("Messages", []):
+            found += batch
+            for message in batch:
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return found

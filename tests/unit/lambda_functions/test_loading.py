@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tests.unit.lambda_functions.support import FUNCTIONS_DIR, LAKE_BUCKET, LoadFunction
+from tests.unit.lambda_functions.support import FUNCTIONS_DIR, LAKE_BUCKET, Alerting, LoadFunction
 
 
 def _folder_of(module_name: str) -> Path:
@@ -20,7 +20,7 @@ def _function_paths() -> list[str]:
 
 
 def test_the_two_functions_load_side_by_side(
-    load_function: LoadFunction, s3: Any, delivery_stream: str, alerts_queue_url: str
+    load_function: LoadFunction, s3: Any, delivery_stream: str, alerting: Alerting
 ) -> None:
     processor = load_function(
         "stream_processor",
@@ -29,7 +29,7 @@ def test_the_two_functions_load_side_by_side(
             "LAKE_BUCKET": LAKE_BUCKET,
             "QUARANTINE_PREFIX": "quarantine/",
             "STATE_PREFIX": "state/detector/",
-            "ALERTS_QUEUE_URL": alerts_queue_url,
+            "ALERTS_TOPIC_ARN": alerting.alerts_topic,
         },
     )
     builder = load_function("curated_builder", {"LAKE_BUCKET": LAKE_BUCKET})

@@ -17,9 +17,11 @@ from botocore.stub import Stubber
 
 from pipeline import layout
 from pipeline.detector import Detector, WellState
+from pipeline.stream import SEVERE_SCORE
 from tests.unit.lambda_functions.support import (
     LAKE_BUCKET,
     RAW_PREFIX,
+    Alerting,
     LoadFunction,
     emitted,
     invoke,
@@ -94,13 +96,14 @@ def stored_state(s3: Any, well_id: str) -> WellState:
 
 
 @pytest.fixture
-def environment(s3: Any, alerts_queue_url: str, delivery_stream: str) -> dict[str, str]:
+def environment(s3: Any, alerting: Alerting, delivery_stream: str) -> dict[str, str]:
     return {
         "DELIVERY_STREAM_NAME": delivery_stream,
         "LAKE_BUCKET": LAKE_BUCKET,
         "QUARANTINE_PREFIX": QUARANTINE_PREFIX,
         "STATE_PREFIX": STATE_PREFIX,
-        "ALERTS_QUEUE_URL": alerts_queue_url,
+        "ALERTS_TOPIC_ARN": alerting.alerts_topic,
+        "QUALITY_TOPIC_ARN": alerting.quality_topic,
     }
 
 
@@ -193,8 +196,8 @@ def test_a_retried_batch_overwrites_its_quarantine_object(processor: ModuleType,
     assert len(objects(s3, QUARANTINE_PREFIX)) == 1
 
 
-def test_a_flagged_record_raises_an_alert_on_the_queue(
-    processor: ModuleType, s3: Any, alerts_queue_url: str, capsys: Any
+def test_a_flagged_record_raises_an_alert_on_the_topic(
+    processor: ModuleType, s3: Any, alerting: Alerting, capsys: Any
 ) -> None:
     event = fixture_event((0, FLAGGED))
     flagged = payload(event, 1)
@@ -202,10 +205,15 @@ def test_a_flagged_record_raises_an_alert_on_the_queue(
 
     assert invoke(processor, event) == {"batchItemFailures": []}
 
-    messages = processor.clients.sqs.receive_message(QueueUrl=alerts_queue_url, MaxNumberOfMessages=10)[
-        "Messages"
-    ]
-    [alert] = [json.loads(message["Body"]) for message in messages]
+    [message] = alerting.received()
+    alert = json.loads(message["Body"])
+    attributes = {name: value["StringValue"] for name, value in message.get("MessageAttributes", {}).items()}
+    assert attributes == {
+        "kind": "anomaly",
+        "well_id": flagged["well_id"],
+        "detector": alert["anomaly_type"],
+        "severity": "critical" if alert["max_score"] >= SEVERE_SCORE else "warning",
+    }
     assert (alert["well_id"], alert["count"]) == (flagged["well_id"], 1)
     assert "zscore" in alert["anomaly_type"].split(",")
     assert (
@@ -222,9 +230,7 @@ def test_a_flagged_record_raises_an_alert_on_the_queue(
     assert metric_values(emitted(out)[1])["Anomalies"] == 1.0
 
 
-def test_alerts_go_to_the_queue_in_batches_of_ten(
-    processor: ModuleType, s3: Any, alerts_queue_url: str
-) -> None:
+def test_alerts_are_published_in_batches_of_ten(processor: ModuleType, s3: Any, alerting: Alerting) -> None:
     flagged = payload(fixture_event(), FLAGGED)
     wells = [f"WELL-{i:05d}" for i in range(101, 113)]  # one alert per well: 12, more than one batch
     readings = [{**flagged, "well_id": well, "event_id": f"{i:032x}"} for i, well in enumerate(wells)]
@@ -234,25 +240,21 @@ def test_alerts_go_to_the_queue_in_batches_of_ten(
 
     invoke(processor, event)
 
-    received: list[str] = []
-    while batch := processor.clients.sqs.receive_message(
-        QueueUrl=alerts_queue_url, MaxNumberOfMessages=10
-    ).get("Messages", []):
-        received += [json.loads(message["Body"])["well_id"] for message in batch]
+    received = [json.loads(message["Body"])["well_id"] for message in alerting.received()]
     assert sorted(received) == wells
 
 
-def test_without_an_alerts_queue_alerts_are_only_logged(
-    load_function: LoadFunction, environment: dict[str, str], s3: Any, alerts_queue_url: str, capsys: Any
+def test_without_an_alerts_topic_alerts_are_only_logged(
+    load_function: LoadFunction, environment: dict[str, str], s3: Any, alerting: Alerting, capsys: Any
 ) -> None:
     processor = load_function(
-        "stream_processor", {k: v for k, v in environment.items() if k != "ALERTS_QUEUE_URL"}
+        "stream_processor", {k: v for k, v in environment.items() if k != "ALERTS_TOPIC_ARN"}
     )
     seed_state(s3, payload(fixture_event(), FLAGGED))
 
-    assert processor.config.alerts_queue_url is None
+    assert processor.config.alerts_topic_arn is None
     assert invoke(processor, fixture_event((FLAGGED,))) == {"batchItemFailures": []}
-    assert "Messages" not in processor.clients.sqs.receive_message(QueueUrl=alerts_queue_url)
+    assert alerting.received() == []
     assert len(log_lines(capsys.readouterr().out, "anomaly")) == 1
 
 

@@ -16,7 +16,15 @@ import pytest
 
 from pipeline import schema
 from pipeline.detector import Detector, WellState
-from pipeline.stream import StreamRecord, StreamScorer, iso, ndjson_line, process_batch
+from pipeline.stream import (
+    SEVERE_SCORE,
+    StreamRecord,
+    StreamScorer,
+    alert_attributes,
+    iso,
+    ndjson_line,
+    process_batch,
+)
 
 from .helpers import ARRIVAL, stream_records
 
@@ -204,3 +212,21 @@ def test_ndjson_lines_read_back_as_the_rows(items):
     lines = [ndjson_line(row) for row in rows]
     assert all(line.endswith(b"\n") and line.count(b"\n") == 1 for line in lines)
     assert [json.loads(line) for line in lines] == rows
+
+
+def test_alert_attributes_say_kind_well_detector_and_severity():
+    anomaly = {"source": "stream-processor", "well_id": "WELL-00001", "anomaly_type": "envelope,zscore"}
+    assert alert_attributes({**anomaly, "max_score": SEVERE_SCORE}) == {
+        "kind": "anomaly",
+        "well_id": "WELL-00001",
+        "detector": "envelope,zscore",
+        "severity": "critical",
+    }
+    assert alert_attributes({**anomaly, "max_score": 1.2})["severity"] == "warning"
+    fault = {"source": "data-quality", "issue": "frozen_sensor", "well_id": "WELL-00002", "sensor": "t_tpt"}
+    assert alert_attributes(fault) == {
+        "kind": "data-quality",
+        "well_id": "WELL-00002",
+        "detector": "frozen_sensor",
+        "severity": "warning",
+    }
