@@ -105,6 +105,11 @@ def _venv(python: str, target: Path, stamp: str, install: list[list[str]], what:
     stamp_file.write_text(stamp)
 
 
+def _requirements_venv(python: str, target: Path, requirements: Path, what: str, log_file: Path) -> None:
+    """A virtualenv holding one requirements file, rebuilt when the file changes."""
+    _venv(python, target, _digest(requirements, extra=python), [["-r", str(requirements)]], what, log_file)
+
+
 def install_kinesis_mock(localstack_python: Path, libs: Path, log_file: Path) -> None:
     """Install kinesis-mock with LocalStack's own installer, once, into the shared libs folder."""
     stamp = libs / ".petrostream-stamp"
@@ -168,21 +173,17 @@ def main(argv: list[str] | None = None) -> int:
         )
         if only_project:
             return 0
-        checkov_reqs = ROOT / "services" / "checkov" / "requirements.txt"
-        _venv(
+        _requirements_venv(
             python,
             ROOT / ".venvs" / "checkov",
-            _digest(checkov_reqs, extra=python),
-            [["-r", str(checkov_reqs)]],
+            ROOT / "services" / "checkov" / "requirements.txt",
             "checkov (infra/ security checks)",
             log,
         )
-        ministack_reqs = ROOT / "services" / "ministack" / "requirements.txt"
-        _venv(
+        _requirements_venv(
             python,
             ROOT / ".venvs" / "ministack",
-            _digest(ministack_reqs, extra=python),
-            [["-r", str(ministack_reqs)]],
+            ROOT / "services" / "ministack" / "requirements.txt",
             "MiniStack (the tests' Glue and Athena)",
             log,
         )
@@ -204,12 +205,10 @@ def main(argv: list[str] | None = None) -> int:
             "LocalStack 4.14.0 (host mode)",
             log,
         )
-        runtime_reqs = ROOT / "services" / "lambda_runtime" / "requirements-python3.13.txt"
-        _venv(
+        _requirements_venv(
             python,
             ROOT / ".venvs" / "runtimes" / "python3.13",
-            _digest(runtime_reqs, extra=python),
-            [["-r", str(runtime_reqs)]],
+            ROOT / "services" / "lambda_runtime" / "requirements-python3.13.txt",
             "Lambda python3.13 runtime stand-in",
             log,
         )

@@ -28,15 +28,21 @@ def test_host_localstack_only_where_localstack_runs_on_the_host(env, docker, nee
     assert host_localstack_needed(_settings(**env), docker_answers=lambda: docker) is needed
 
 
-def test_docker_mode_sets_up_without_npm_or_the_host_localstack(monkeypatch, tmp_path):
-    monkeypatch.setenv("PETROSTREAM_LOCALSTACK", "docker")
+@pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch, tmp_path) -> list[str]:
+    """The virtualenvs main() would build, by name, in order (none is built); state in tmp_path."""
+    names: list[str] = []
     monkeypatch.setenv("PETROSTREAM_STATE_DIR", str(tmp_path))
-    monkeypatch.setenv("PATH", str(tmp_path))  # no npm, no node
-    installed: list[str] = []
     monkeypatch.setattr(setup_envs, "find_python", lambda settings: "python3.13")
     monkeypatch.setattr(
-        setup_envs, "_venv", lambda python, target, stamp, install, what, log: installed.append(what)
+        setup_envs, "_venv", lambda python, target, stamp, install, what, log: names.append(what)
     )
+    return names
+
+
+def test_docker_mode_sets_up_without_npm_or_the_host_localstack(monkeypatch, tmp_path, installed):
+    monkeypatch.setenv("PETROSTREAM_LOCALSTACK", "docker")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no npm, no node
 
     def no_npm(*args: object) -> None:
         raise AssertionError("kinesis-mock installed in Docker mode")
@@ -51,27 +57,15 @@ def test_docker_mode_sets_up_without_npm_or_the_host_localstack(monkeypatch, tmp
     ]
 
 
-def test_project_only_sets_up_the_project_environment(monkeypatch, tmp_path):
+def test_project_only_sets_up_the_project_environment(monkeypatch, installed):
     monkeypatch.setenv("PETROSTREAM_LOCALSTACK", "host")
-    monkeypatch.setenv("PETROSTREAM_STATE_DIR", str(tmp_path))
-    installed: list[str] = []
-    monkeypatch.setattr(setup_envs, "find_python", lambda settings: "python3.13")
-    monkeypatch.setattr(
-        setup_envs, "_venv", lambda python, target, stamp, install, what, log: installed.append(what)
-    )
     assert setup_envs.main(["project"]) == 0
     assert installed == ["project environment"]
 
 
-def test_all_installs_the_host_localstack_even_where_docker_answers(monkeypatch, tmp_path):
+def test_all_installs_the_host_localstack_even_where_docker_answers(monkeypatch, installed):
     # `make test` and `make bench` exercise host mode whatever the machine's mode.
     monkeypatch.setenv("PETROSTREAM_LOCALSTACK", "docker")
-    monkeypatch.setenv("PETROSTREAM_STATE_DIR", str(tmp_path))
-    installed: list[str] = []
-    monkeypatch.setattr(setup_envs, "find_python", lambda settings: "python3.13")
-    monkeypatch.setattr(
-        setup_envs, "_venv", lambda python, target, stamp, install, what, log: installed.append(what)
-    )
     npm: list[object] = []
     monkeypatch.setattr(setup_envs, "install_kinesis_mock", lambda *args: npm.append(args))
     monkeypatch.setattr(setup_envs, "patch_kinesis_mock", lambda *args: None)
