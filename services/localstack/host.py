@@ -148,16 +148,9 @@ class HostLocalStack:
             # Without persistence every start is a fresh LocalStack: drop state of the last one.
             subprocess.run(["rm", "-rf", str(self.state_dir / "fs" / "tmp")], check=False)
         self._link_shared_libs()
-        with open(self.log_file, "ab") as log:
-            process = subprocess.Popen(
-                [str(python), "-m", "localstack.runtime.main"],
-                env=self.environment(),
-                cwd=self.state_dir,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process = spawn(
+            [str(python), "-m", "localstack.runtime.main"], self.environment(), self.state_dir, self.log_file
+        )
         self.pid_file.write_text(f"{process.pid}\n")
         try:
             wait_healthy(self.endpoint, self.settings.health_timeout, self.log_file, process=process)
@@ -237,6 +230,21 @@ def marked_processes(state_dir: Path) -> list[int]:
         except (OSError, ValueError):
             continue
     return [pid for pid in found if pid != os.getpid()]
+
+
+def spawn(command: list[str], env: dict[str, str], cwd: Path, log_file: Path) -> subprocess.Popen[bytes]:
+    """Start a server in a process group of its own (so end_group stops it and its children),
+    its output appended to log_file."""
+    with open(log_file, "ab") as log:
+        return subprocess.Popen(
+            command,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def end_group(pid: int, grace_seconds: float, group: bool = True) -> list[int]:

@@ -9,7 +9,6 @@ Only Glue, Athena and the S3 they read are used: MiniStack is not a second Local
 
 from __future__ import annotations
 
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.errors import PetroStreamError
-from services.localstack.host import end_group, port_in_use
+from services.localstack.host import end_group, port_in_use, spawn
 from services.settings import Settings
 
 MINISTACK_VERSION = "1.5.33"
@@ -60,16 +59,7 @@ class HostMiniStack:
             raise PetroStreamError(f"port {self.port} is taken", "MiniStack needs a free port")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         log_file = self.state_dir / "ministack.log"
-        with open(log_file, "ab") as log:
-            process = subprocess.Popen(
-                [str(self.executable)],
-                env=self.environment(),
-                cwd=self.state_dir,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        process = spawn([str(self.executable)], self.environment(), self.state_dir, log_file)
         self.pid = process.pid
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
