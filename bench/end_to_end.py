@@ -153,10 +153,15 @@ class Alerts:
                 return
             now = time.time()
             self.received += [(now, json.loads(m["Body"])) for m in messages]
-            sqs.delete_message_batch(
-                QueueUrl=queue,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
-            )
+            delete_messages(sqs, queue, messages)
+
+
+def delete_messages(sqs: Any, queue: str, messages: list[dict[str, Any]]) -> None:
+    """Delete what one receive_message returned (ten at most: one DeleteMessageBatch)."""
+    sqs.delete_message_batch(
+        QueueUrl=queue,
+        Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
+    )
 
 
 class Watcher:
@@ -351,10 +356,7 @@ def drain(sqs: Any, queue: str, expected: int, timeout: float = 120.0) -> int:
             "Messages", []
         )
         if messages:
-            sqs.delete_message_batch(
-                QueueUrl=queue,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)],
-            )
+            delete_messages(sqs, queue, messages)
             drained += len(messages)
         elif drained >= expected or time.monotonic() > deadline:
             return drained
