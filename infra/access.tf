@@ -10,7 +10,37 @@ data "aws_iam_policy_document" "producer" {
     resources = [aws_kinesis_stream.readings.arn]
   }
   statement {
-    sid       = "EncryptWithTheLakeKey" # the stream is SSE-KMS with the lake key
+    sid       = "DropLandingFiles" # petrostream backfill: files into landing/
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/${local.zones.landing}*"]
+  }
+  statement {
+    sid       = "ReadLandingReports" # and waits for their reports
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.lake.arn}/${local.zones.landing_reports}*"]
+  }
+  statement {
+    sid       = "ListLandingReports" # a report not written yet must read as 404, not 403
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.lake.arn]
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${local.zones.landing_reports}*"]
+    }
+  }
+  statement {
+    sid       = "ReadReportsThroughS3" # reports are SSE-KMS; decrypting only through S3, whose policy above allows landing-reports/ alone
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.lake.arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.amazonaws.com"]
+    }
+  }
+  statement {
+    sid       = "EncryptWithTheLakeKey" # the stream and the bucket are SSE-KMS with the lake key
     actions   = ["kms:GenerateDataKey"]
     resources = [aws_kms_key.lake.arn]
   }
@@ -18,7 +48,7 @@ data "aws_iam_policy_document" "producer" {
 
 resource "aws_iam_policy" "producer" {
   name        = "${local.iam_name}-producer"
-  description = "Write readings into ${aws_kinesis_stream.readings.name}."
+  description = "Write readings into ${aws_kinesis_stream.readings.name}, and 3W files into the landing zone."
   policy      = data.aws_iam_policy_document.producer.json
 }
 

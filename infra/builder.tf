@@ -47,6 +47,8 @@ resource "aws_sqs_queue_policy" "raw_objects" {
   policy    = data.aws_iam_policy_document.raw_objects_queue.json
 }
 
+# A bucket has one notification configuration: it announces the landing zone's files too
+# (infra/landing.tf).
 resource "aws_s3_bucket_notification" "raw_objects" {
   bucket = aws_s3_bucket.lake.id
   queue {
@@ -54,7 +56,12 @@ resource "aws_s3_bucket_notification" "raw_objects" {
     events        = ["s3:ObjectCreated:*"]
     filter_prefix = local.raw_prefix
   }
-  depends_on = [aws_sqs_queue_policy.raw_objects]
+  queue {
+    queue_arn     = aws_sqs_queue.landing_objects.arn
+    events        = ["s3:ObjectCreated:*"]
+    filter_prefix = local.zones.landing
+  }
+  depends_on = [aws_sqs_queue_policy.raw_objects, aws_sqs_queue_policy.landing_objects]
 }
 
 resource "aws_cloudwatch_log_group" "builder" {

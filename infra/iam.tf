@@ -135,3 +135,8 @@ resource "aws_iam_role_policy_attachment" "builder_xray" {
   role       = aws_iam_role.builder.name
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"
 }
+
+resource "aws_iam_role_policy_attachment" "landing_xray" {
+  role       = aws_iam_role.landing.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"
+}

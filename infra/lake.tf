@@ -162,6 +162,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
   }
 
   rule {
+    id     = "discard-expire"
+    status = "Enabled"
+    filter {
+      prefix = local.zones.discard
+    }
+    expiration {
+      days = var.quarantine_expire_after_days
+    }
+  }
+
+  rule {
     id     = "athena-results-expire"
     status = "Enabled"
     filter {

@@ -22,6 +22,14 @@ output "curated_builder_function_name" {
   value = aws_lambda_function.builder.function_name
 }
 
+output "landing_loader_function_name" {
+  value = aws_lambda_function.landing.function_name
+}
+
+output "landing_dead_letter_queue_url" {
+  value = aws_sqs_queue.landing_objects_dlq.url
+}
+
 output "zones" {
   description = "Prefix of each lake zone (from pipeline/lake.json)."
   value       = local.zones

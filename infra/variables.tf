@@ -155,3 +155,21 @@ variable "alarm_iterator_age_ms" {
   type        = number
   default     = 60000
 }
+
+variable "landing_memory_mb" {
+  description = "Memory of the landing loader. 2048 reads the largest 3W files with room to spare (docs/landing.md); new accounts allow at most 3008."
+  type        = number
+  default     = 2048
+}
+
+variable "landing_max_bytes" {
+  description = "Landing files larger than this are refused unread, with a report saying so (docs/landing.md)."
+  type        = number
+  default     = 209715200
+}
+
+variable "landing_max_rows" {
+  description = "Landing files with more rows than this are refused after reading (docs/landing.md)."
+  type        = number
+  default     = 1000000
+}

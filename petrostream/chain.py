@@ -14,14 +14,36 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from petrostream.backfill import BackfillResult, backfill
 from petrostream.lake import lake_store
 from pipeline import layout, table
 from pipeline.duck import S3Access, connect, count, sql_list
+from pipeline.records import to_records
+from pipeline.threew import discover, read_file
 from producer.replay import ReplayResult, replay
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws
 from services.errors import PetroStreamError
 from services.outputs import StackOutputs
+
+
+@dataclass(frozen=True)
+class LandingResult:
+    backfill: BackfillResult
+    expected: int  # distinct readings of the files
+    curated_rows: int  # of those, in curated
+    seconds: float
+
+    @property
+    def complete(self) -> bool:
+        return not self.backfill.failed and self.curated_rows == self.expected
+
+    def describe(self) -> str:
+        return (
+            f"{self.backfill.describe()}\n"
+            f"landing: {self.curated_rows} of {self.expected} readings of the files in curated "
+            f"{self.seconds:.1f} s after the upload began"
+        )
 
 
 @dataclass(frozen=True)
@@ -89,11 +111,46 @@ def run_chain(
         raise PetroStreamError(
             f"{len(result.summary.failed)} records could not be put into Kinesis", "see the LocalStack log"
         )
-    deadline = time.monotonic() + timeout  # the wait for the lake, after the replay
-    expected = len(set(result.event_ids))
-    while True:
-        raw, curated = lake_counts(endpoint, region, outputs.lake_bucket, result.run_id, result.event_ids)
-        if (curated >= expected and raw >= result.summary.records) or time.monotonic() > deadline:
-            break
-        time.sleep(1.0)
+    raw, curated = _wait_for_curated(
+        endpoint,
+        region,
+        outputs.lake_bucket,
+        result.run_id,
+        result.event_ids,
+        result.summary.records,
+        timeout,
+    )
     return ChainResult(result, raw, curated, time.monotonic() - started)
+
+
+def _wait_for_curated(
+    endpoint: str, region: str, bucket: str, run_id: str, event_ids: list[str], rows: int, timeout: float
+) -> tuple[int, int]:
+    """Poll lake_counts until curated holds every event id and raw `rows` rows of the run, or the deadline."""
+    deadline = time.monotonic() + timeout
+    expected = len(set(event_ids))
+    while True:
+        raw, curated = lake_counts(endpoint, region, bucket, run_id, event_ids)
+        if (curated >= expected and raw >= rows) or time.monotonic() > deadline:
+            return raw, curated
+        time.sleep(1.0)
+
+
+def land_in_lake(
+    endpoint: str, region: str, outputs: StackOutputs, folder: Path, timeout: float = 300.0
+) -> LandingResult:
+    """A 3W folder through the landing zone (petrostream backfill), then wait for curated."""
+    started = time.monotonic()
+    event_ids = sorted(
+        {
+            record["event_id"]
+            for path in discover(folder)
+            for record in to_records(read_file(path, rejects=True), None, "")
+        }
+    )
+    s3 = local_aws.client("s3", endpoint, region)
+    result = backfill(s3, outputs.lake_bucket, folder, timeout=timeout)
+    _, curated = _wait_for_curated(
+        endpoint, region, outputs.lake_bucket, result.run_id, event_ids, 0, timeout
+    )
+    return LandingResult(result, len(event_ids), curated, time.monotonic() - started)

@@ -1,9 +1,9 @@
 """`petrostream`: the operator's command line (a thin typer app; each command group is a module).
 
 Exit codes: 0 success; 1 the command ran but found a problem (the demo's lake did not hold
-every reading exactly once, a replay left records unsent, replay-dlq kept a batch, status found
-dead letters or recent errors); 2 a set-up problem or bad input: the message says what to do,
-and names the file, row and column for a bad input file.
+every reading exactly once, a replay left records unsent, replay-dlq kept a batch, backfill had
+a file refused or unreported, status found dead letters or recent errors); 2 a set-up problem or
+bad input: the message says what to do, and names the file, row and column for a bad input file.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from petrostream.commands import data, demo, dlq, lake, stack
+from petrostream.commands import backfill, data, demo, dlq, lake, stack
 from services.errors import PetroStreamError
 from services.settings import VARIABLES, Settings
 
@@ -30,7 +30,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for group in (stack, demo, data, lake, dlq):
+for group in (stack, demo, data, backfill, lake, dlq):
     group.register(app)
 
 

@@ -11,12 +11,13 @@ from typing import Any
 @dataclass
 class ProgressBar:
     label: str
+    unit: str = "rec"
     _bar: Any = field(default=None, init=False)
 
     def start(self, total: int) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(total=total, unit="rec", desc=self.label, unit_scale=True, leave=True)
+        self._bar = tqdm(total=total, unit=self.unit, desc=self.label, unit_scale=True, leave=True)
 
     def advance(self, count: int) -> None:
         if self._bar is not None:
@@ -31,8 +32,8 @@ class ProgressBar:
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[ProgressBar]:
-    bar = ProgressBar(label)
+def progress_bar(label: str, unit: str = "rec") -> Iterator[ProgressBar]:
+    bar = ProgressBar(label, unit)
     try:
         yield bar
     finally:

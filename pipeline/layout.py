@@ -45,3 +45,22 @@ def symlink_key(zone: str, date: str, hour: int) -> str:
 
 def symlink_prefix(zone: str) -> str:
     return f"{prefix(zone)}{_document()['symlink_folder']}"
+
+
+def landing_paths(landing_key: str, etag: str) -> tuple[str, str, str]:
+    """(raw object prefix, discard key, report key) of a landing object.
+
+    Raw objects and the discard object carry the content's ETag, so a retry of the same upload
+    writes the same keys and a new upload of the file its own; the report is the file's latest."""
+    relative = landing_key.removeprefix(prefix("landing"))
+    tag = etag.strip('"')
+    return (
+        f"{prefix('raw')}landing/{relative}/{tag}-",
+        f"{prefix('discard')}{relative}/{tag}.ndjson",
+        report_key(landing_key),
+    )
+
+
+def report_key(landing_key: str) -> str:
+    """Key of a landing object's quality report: what `petrostream backfill` waits for."""
+    return f"{prefix('landing_reports')}{landing_key.removeprefix(prefix('landing'))}.json"

@@ -179,18 +179,21 @@ class StreamScorer:
     """Validates and scores the records of one batch against their wells' states.
 
     states: the committed state of each well expected in the batch (by partition key); a well
-    not in it is loaded through `load` when its first record arrives."""
+    not in it is loaded through `load` when its first record arrives. commits=False (the landing
+    loader, which never commits states) keeps no log of the records for `states_to_commit`."""
 
     def __init__(
         self,
         detector: Detector,
         states: Mapping[str, WellState] | None = None,
         load: Callable[[str], WellState] | None = None,
+        commits: bool = True,
     ) -> None:
         self.detector = detector
         self._load = load or (lambda _well: WellState())
         self.states: dict[str, WellState] = dict(states or {})
         self._initial = {well: state.copy() for well, state in self.states.items()}
+        self._commits = commits  # False: states_to_commit is never called, keep no replay log
         self._taken: dict[str, list[_Taken]] = {}
         self._failed: set[str] = set()  # wells whose scoring raised: their state is rebuilt
         self.faults: list[dict[str, Any]] = []  # sensor faults newly found in this batch (data quality)
@@ -221,7 +224,8 @@ class StreamScorer:
         except Exception:
             self._failed.add(well_id)  # the state may be half updated: rebuild it before a commit
             raise
-        self._taken.setdefault(well_id, []).append(_Taken(sequence, moment, record, aside))
+        if self._commits:
+            self._taken.setdefault(well_id, []).append(_Taken(sequence, moment, record, aside))
         for fault, sensor in score.faults:
             self.faults.append(self._fault(fault, sensor, record, aside))
         row = {
@@ -265,6 +269,8 @@ class StreamScorer:
     def states_to_commit(self, checkpoint: str | None = None) -> dict[str, WellState]:
         """The state of every well the batch advanced, after the records before `checkpoint` (the
         first record Lambda will deliver again; None: the whole batch was delivered)."""
+        if not self._commits:
+            raise RuntimeError("this scorer was made with commits=False: it kept no log to commit from")
         limit = None if checkpoint is None else sequence_key(checkpoint)
         committed = {}
         for well_id, taken in self._taken.items():

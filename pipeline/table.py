@@ -10,7 +10,7 @@ compaction replaces stay in the manifest as retired, with the time they were ret
 janitor deletes them once that is longer ago than any read could last (pipeline/compaction.py).
 
 Each curated file's entry records, per well, the event-time range of its rows. Event ids derive
-from well and time (producer/records.py), so new rows can only repeat rows of files whose range
+from well and time (pipeline/records.py), so new rows can only repeat rows of files whose range
 for their well overlaps theirs: the build reads the event ids of those files only (usually none:
 a stream moves forward), never the whole partition.
 

@@ -18,9 +18,9 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from pipeline.records import to_records
+from pipeline.threew import ThreeWFile, discover, read_file
 from producer.kinesis_writer import PutSummary, put_records
-from producer.records import to_records
-from producer.threew import ThreeWFile, discover, read_file
 
 
 @dataclass

@@ -25,12 +25,14 @@ class StackOutputs:
     delivery_stream_name: str
     stream_processor_function_name: str
     curated_builder_function_name: str
+    landing_loader_function_name: str
     alerts_queue_url: str  # every alert of both topics, for programs that poll
     alerts_topic_arn: str  # SNS: anomaly alerts
     quality_topic_arn: str  # SNS: data-quality alerts and, by default, the alarms
     raw_objects_queue_url: str
     dead_letter_queue_url: str  # the stream processor's on-failure destination
     builder_dead_letter_queue_url: str
+    landing_dead_letter_queue_url: str  # landing files that failed on every attempt
     region: str
     alarm_names: list[str]
     dashboard_name: str
@@ -44,8 +46,12 @@ class StackOutputs:
     glue_database: str | None = None
 
     @property
-    def function_names(self) -> tuple[str, str]:
-        return (self.stream_processor_function_name, self.curated_builder_function_name)
+    def function_names(self) -> tuple[str, str, str]:
+        return (
+            self.stream_processor_function_name,
+            self.curated_builder_function_name,
+            self.landing_loader_function_name,
+        )
 
     @classmethod
     def from_values(cls, values: dict[str, Any], source: str = "terraform output") -> StackOutputs:

@@ -7,44 +7,18 @@ their own Lambda, and a test session imports both.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pipeline import schema
 from pipeline.detector import Limits
-from pipeline.function_settings import MissingSetting, required
+from pipeline.function_settings import InvalidSetting, required, well_limits
+
+__all__ = ["InvalidSetting", "ProcessorConfig", "well_limits"]
 
 
 def _required(environ: Mapping[str, str], name: str, needed_for: str) -> str:
     return required(environ, name, "stream processor", needed_for, "infra/processor.tf")
-
-
-class InvalidSetting(MissingSetting):
-    """A variable is set but cannot be used; the message says which and why."""
-
-
-def well_limits(text: str) -> dict[str, dict[str, Limits]]:
-    """WELL_LIMITS: {"WELL-00001": {"p_mon_ckp": {"min": ..., "max": ...}}}: configured operating
-    limits that replace a sensor's learned envelope on one well (Terraform variable well_limits)."""
-    if not text:
-        return {}
-    sensors = {f.name for f in schema.sensors()}
-    try:
-        document = json.loads(text)
-        limits: dict[str, dict[str, Limits]] = {}
-        for well, by_sensor in document.items():
-            for sensor, bounds in by_sensor.items():
-                if sensor not in sensors:
-                    raise ValueError(f"{well}: {sensor!r} is not a sensor of the schema")
-                unknown = set(bounds) - {"min", "max"}
-                if unknown:
-                    raise ValueError(f"{well}.{sensor}: only min and max can be set, not {sorted(unknown)}")
-                limits.setdefault(well, {})[sensor] = Limits(bounds.get("min"), bounds.get("max"))
-    except (ValueError, AttributeError, TypeError) as error:
-        raise InvalidSetting(f"WELL_LIMITS is not a valid set of well limits: {error}") from error
-    return limits
 
 
 @dataclass(frozen=True)

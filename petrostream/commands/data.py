@@ -48,8 +48,8 @@ def produce_command(
 
     Exits 1 when records were left unsent, 2 on a bad input file (named with its row and column).
     """
+    from pipeline.threew import InputFileError
     from producer.replay import replay
-    from producer.threew import InputFileError
 
     settings = settings_of(ctx)
     stack, outputs = deployed(settings)
@@ -79,7 +79,7 @@ def evaluate_command(
     Exits 1 when an instance misses a target (see the README, Detection on real wells)."""
     from petrostream.real_wells import evaluate
     from pipeline.evaluation import instances_markdown
-    from producer.threew import InputFileError
+    from pipeline.threew import InputFileError
 
     try:
         rows = evaluate(folder)

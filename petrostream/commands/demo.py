@@ -1,8 +1,11 @@
-"""The demo: up, replay a synthetic 3W dataset through the pipeline, show curated and gold."""
+"""The demo: up, replay a synthetic 3W dataset through the pipeline, drop one real 3W file into
+the landing zone beside it, show curated and gold."""
 
 from __future__ import annotations
 
+import shutil
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +13,8 @@ import typer
 from petrostream.commands.context import settings_of
 
 QUERIES = ("anomalies_per_hour", "time_to_first_flag", "top_wells_by_anomaly_rate")
+# One real 3W slice (Petrobras 3W, CC BY 4.0: tests/data/3w-real/SOURCE.md) for the landing zone.
+LANDING_FILE = Path("tests/data/3w-real/1/WELL-00001_20140124213136__slice.csv")
 
 
 def demo_command(
@@ -19,12 +24,13 @@ def demo_command(
     ] = None,
     instances_per_well: Annotated[int, typer.Option(help="instances (files) per well")] = 3,
 ) -> None:
-    """Start and deploy the stack, replay a synthetic 3W dataset, wait for curated, print queries and plots.
+    """Start and deploy the stack, replay a synthetic 3W dataset, backfill one real 3W file through the
+    landing zone, wait for curated, print queries and plots.
 
-    Exits 1 unless every reading of the dataset ends up in curated exactly once.
+    Exits 1 unless every reading of the dataset and of the file ends up in curated exactly once.
     """
     from petrostream import plots
-    from petrostream.chain import ensure_dataset, run_chain
+    from petrostream.chain import ensure_dataset, land_in_lake, run_chain
     from petrostream.deployment import up
     from petrostream.lake import lake_views
     from petrostream.progress import progress_bar
@@ -50,6 +56,12 @@ def demo_command(
         "in curated "
         f"(s3://{outputs.lake_bucket}/curated/) {result.seconds:.1f} s after the replay began"
     )
+    landing = settings.state_dir / "data" / "landing-demo"
+    (landing / LANDING_FILE.parent.name).mkdir(parents=True, exist_ok=True)
+    shutil.copy(settings.repo_root / LANDING_FILE, landing / LANDING_FILE.parent.name / LANDING_FILE.name)
+    print(f"demo: backfilling the real 3W file {LANDING_FILE} through s3://{outputs.lake_bucket}/landing/")
+    landed = land_in_lake(stack.endpoint, settings.region, outputs, landing)
+    print(landed.describe())
     con = lake_views(stack.endpoint, settings.region, outputs.lake_bucket)
     for name in QUERIES:
         print(f"\n== {name} (curated/gold, DuckDB) ==")
@@ -63,10 +75,17 @@ def demo_command(
         "LocalStack keeps running for you to explore (`make query Q=<name>`, notebooks/). Stop it with: "
         "make down"
     )
-    if result.curated_rows != expected:
-        print(f"demo: FAILED: expected all {expected} readings in curated exactly once", file=sys.stderr)
+    if result.curated_rows != expected or not landed.complete:
+        print(
+            f"demo: FAILED: expected all {expected} streamed readings and the landing file's "
+            f"{landed.expected} in curated exactly once",
+            file=sys.stderr,
+        )
         raise typer.Exit(1)
-    print(f"demo: OK, all {expected} readings are in curated exactly once")
+    print(
+        f"demo: OK, all {expected} streamed readings and the landing file's {landed.expected} are in "
+        "curated exactly once"
+    )
 
 
 def register(app: typer.Typer) -> None:

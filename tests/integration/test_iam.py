@@ -32,16 +32,17 @@ def _as_list(value) -> list:
 def roles(deployed, aws) -> dict[str, list[dict]]:
     """component -> the Allow statements of its role's inline policies, as deployed."""
     lam, iam = aws("lambda"), aws("iam")
-    processor, builder = deployed.function_names
+    processor, builder, landing = deployed.function_names
     firehose = aws("firehose").describe_delivery_stream(DeliveryStreamName=deployed.delivery_stream_name)
     arns = {
         "processor": lam.get_function_configuration(FunctionName=processor)["Role"],
         "builder": lam.get_function_configuration(FunctionName=builder)["Role"],
+        "landing": lam.get_function_configuration(FunctionName=landing)["Role"],
         "firehose": firehose["DeliveryStreamDescription"]["Destinations"][0][
             "ExtendedS3DestinationDescription"
         ]["RoleARN"],
     }
-    assert len(set(arns.values())) == 3, f"each component has a role of its own: {arns}"
+    assert len(set(arns.values())) == 4, f"each component has a role of its own: {arns}"
     statements = {}
     for component, arn in arns.items():
         name = arn.rsplit("/", 1)[1]
@@ -98,7 +99,17 @@ def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
     can_write = {
         component: {
             zone
-            for zone in ("raw", "quarantine", "detector_state", "curated", "gold_well_hourly", "manifests")
+            for zone in (
+                "raw",
+                "quarantine",
+                "detector_state",
+                "curated",
+                "gold_well_hourly",
+                "manifests",
+                "landing",
+                "discard",
+                "landing_reports",
+            )
             if _allows(statements, "s3:PutObject", put(zone))
         }
         for component, statements in roles.items()
@@ -107,7 +118,11 @@ def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
         "processor": {"quarantine", "detector_state"},
         "firehose": {"raw"},
         "builder": {"curated", "gold_well_hourly", "manifests"},
+        "landing": {"discard", "landing_reports"},
     }
+    # the landing loader writes raw objects under raw/landing/ only, beside Firehose's
+    assert _allows(roles["landing"], "s3:PutObject", objects + layout.prefix("raw") + "landing/x")
+    assert _allows(roles["landing"], "s3:GetObject", put("landing"))
     assert _allows(roles["builder"], "s3:GetObject", put("raw")) and not _allows(
         roles["processor"], "s3:GetObject", put("raw")
     )
@@ -149,9 +164,15 @@ def test_outside_producers_and_readers_get_the_lake_key_through_the_policies_inf
     producer = _policy_statements(aws, deployed.producer_policy_arn)
     assert _allows(producer, "kinesis:PutRecords", stream_arn)
     assert _allows(producer, "kms:GenerateDataKey", deployed.lake_key_arn)
-    assert not _allows(producer, "kms:Decrypt", deployed.lake_key_arn)  # a producer reads nothing
-    reader = _policy_statements(aws, deployed.reader_policy_arn)
     objects = f"arn:aws:s3:::{deployed.lake_bucket}/"
+    # a producer drops landing files and reads their reports, nothing else of the lake
+    assert _allows(producer, "s3:PutObject", objects + layout.prefix("landing") + "x")
+    assert _allows(producer, "s3:GetObject", objects + layout.prefix("landing_reports") + "x")
+    for zone in ("raw", "curated", "discard", "quarantine"):
+        assert not _allows(producer, "s3:GetObject", objects + layout.prefix(zone) + "x"), zone
+    decrypt = [s for s in producer if "kms:Decrypt" in _as_list(s["Action"])]
+    assert decrypt and all("kms:ViaService" in s["Condition"]["StringEquals"] for s in decrypt)
+    reader = _policy_statements(aws, deployed.reader_policy_arn)
     assert _allows(reader, "kms:Decrypt", deployed.lake_key_arn)
     for zone in ("curated", "gold_well_hourly", "gold_class_hourly", "manifests"):
         assert _allows(reader, "s3:GetObject", objects + layout.prefix(zone) + "x"), zone

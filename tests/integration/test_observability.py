@@ -85,7 +85,7 @@ def _total(lines: list[dict], metric: str) -> float:
 
 
 def test_metrics_reach_cloudwatch_logs_in_embedded_metric_format(chain, deployed, aws):
-    processor, builder = deployed.function_names
+    processor, builder, _landing = deployed.function_names
     records = chain.replay.summary.records
     lines = _wait_for_lines(aws, processor, lambda ls: _total(ls, "RecordsIn") >= records)
     for line in _emf(lines):
@@ -122,7 +122,7 @@ def _carrying(run_id: str, lines: list[dict], message: str) -> list[dict]:
 
 
 def test_logs_are_structured_and_carry_the_replay_run_id(chain, deployed, aws):
-    processor, builder = deployed.function_names
+    processor, builder, _landing = deployed.function_names
     run_id, records = chain.replay.run_id, chain.replay.summary.records
     lines = _wait_for_lines(
         aws, processor, lambda ls: sum(line["valid"] for line in _carrying(run_id, ls, "batch")) >= records

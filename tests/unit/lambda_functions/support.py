@@ -28,7 +28,7 @@ ALERTS_QUEUE = "petrostream-test-alerts"
 ALERT_TOPICS = ("petrostream-test-anomaly-alerts", "petrostream-test-data-quality")
 RAW_PREFIX = layout.prefix("raw")  # where Firehose (moto's) delivers the stream processor's rows
 
-# Every variable either function reads; a load sets the ones it is given and unsets the others.
+# Every variable any function reads; a load sets the ones it is given and unsets the others.
 FUNCTION_VARIABLES = (
     "DELIVERY_STREAM_NAME",
     "LAKE_BUCKET",
@@ -38,6 +38,8 @@ FUNCTION_VARIABLES = (
     "ALERTS_TOPIC_ARN",
     "QUALITY_TOPIC_ARN",
     "TMPDIR",
+    "LANDING_MAX_BYTES",
+    "LANDING_MAX_ROWS",
 )
 
 # The load_function fixture: (function folder name, environment) -> the loaded handler module.

@@ -230,3 +230,11 @@ def test_alert_attributes_say_kind_well_detector_and_severity():
         "detector": "frozen_sensor",
         "severity": "warning",
     }
+
+
+def test_a_scorer_without_commits_scores_alike_and_refuses_to_commit(items, whole) -> None:
+    """The landing loader's scorer (commits=False) keeps no replay log, and gives the same rows."""
+    scorer = StreamScorer(Detector(), commits=False)
+    assert [row for _, row in process_batch(items, scorer).rows] == whole
+    with pytest.raises(RuntimeError, match="commits=False"):
+        scorer.states_to_commit()

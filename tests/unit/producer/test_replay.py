@@ -63,7 +63,7 @@ def test_a_bad_file_stops_the_replay_before_anything_is_sent(small_dataset, tmp_
 
     import pytest
 
-    from producer.threew import InputFileError
+    from pipeline.threew import InputFileError
 
     dataset = tmp_path / "dataset"
     shutil.copytree(small_dataset, dataset)

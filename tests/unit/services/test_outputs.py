@@ -47,4 +47,5 @@ def test_saved_outputs_load_back_equal(tmp_path):
     assert outputs.function_names == (
         "value-of-stream_processor_function_name",
         "value-of-curated_builder_function_name",
+        "value-of-landing_loader_function_name",
     )

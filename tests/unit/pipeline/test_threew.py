@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from pipeline import schema
-from producer.records import event_id, to_records
-from producer.threew import InputFileError, discover, read_file
+from pipeline.records import event_id, to_records
+from pipeline.threew import InputFileError, discover, read_file
 
 CSV_HEADER = "timestamp,P-PDG,P-TPT,T-TPT,P-MON-CKP,T-JUS-CKP,P-JUS-CKGL,T-JUS-CKGL,QGL,class"
 

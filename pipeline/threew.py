@@ -5,6 +5,12 @@ the schema under its lake name (P-PDG -> p_pdg). The mapping comes from schema.j
 A file that cannot be used raises InputFileError naming the file (and row and column when
 there is one); a file that can be used with care gives warnings naming the file and column:
 unknown columns (skipped), missing sensor columns (read as empty), suspicious units.
+
+The producer reads strictly: the first unparsable value fails the file. The landing function
+(lambda/landing_loader) reads with `rejects=True`: rows holding an unparsable value leave the
+frame and are listed in `ThreeWFile.rejected` with their row and column, so one bad cell
+discards its row, not the file. Both read through this one module, so a file dropped into
+landing gives the records the producer would send.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -61,13 +68,24 @@ class InputFileError(ValueError):
         self.path, self.row, self.column = path, row, column
 
 
+@dataclass(frozen=True)
+class RejectedRow:
+    """A row read with rejects=True that holds a value that is not what its column needs."""
+
+    row: int  # 1-based data row of the file (the CSV header is not counted)
+    column: str  # the file's own column name
+    value: str
+    message: str
+
+
 @dataclass
 class ThreeWFile:
     path: Path
     well_id: str
     event_class: int | None  # from the class folder, when the layout has one
-    frame: pd.DataFrame  # event_time, label, sensors (lake names)
+    frame: pd.DataFrame  # event_time, label, sensors (lake names); index: 0-based data row
     warnings: list[str] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)  # only with rejects=True
 
 
 def well_of(path: Path) -> str:
@@ -92,12 +110,21 @@ def discover(root: Path) -> list[Path]:
     return files
 
 
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """A Parquet file through DuckDB, not pyarrow: the landing function ships DuckDB already,
+    and pyarrow would not fit next to it in a Lambda zip. Release 2 stores the timestamp index
+    as a column, which DuckDB reads like any other."""
+    con = duckdb.connect()
+    try:
+        return con.read_parquet(str(path)).df()
+    finally:
+        con.close()
+
+
 def _load(path: Path) -> pd.DataFrame:
     try:
         if path.suffix == ".parquet":
-            frame = pd.read_parquet(path)
-            if "timestamp" not in frame.columns:
-                frame = frame.reset_index()
+            frame = _read_parquet(path)
         elif path.suffix == ".csv":
             frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         else:
@@ -113,18 +140,41 @@ def _load(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _numeric(path: Path, frame: pd.DataFrame, column: str) -> pd.Series:
-    """Numbers from a column; text that is neither a number nor empty is an error naming its row."""
-    values = frame[column]
-    if pd.api.types.is_numeric_dtype(values):
-        return values.astype("float64")
-    text = values.astype(str).str.strip()
-    parsed = pd.to_numeric(text.where(~text.isin(["", "nan", "NaN", "None"]), None), errors="coerce")
-    bad = parsed.isna() & ~text.isin(["", "nan", "NaN", "None"])
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputFileError(path, f"value {text.iloc[row]!r} is not a number", row=row + 1, column=column)
-    return parsed.astype("float64")
+class _Reader:
+    """Parses one file's columns; collects bad values (rejects=True) or raises on the first."""
+
+    def __init__(self, path: Path, raw: pd.DataFrame, rejects: bool):
+        self.path, self.raw, self.rejects = path, raw, rejects
+        self.rejected: list[RejectedRow] = []
+
+    def _bad(self, column: str, bad: pd.Series, message: str) -> None:
+        rows = np.flatnonzero(bad.to_numpy())
+        if not len(rows):
+            return
+        text = self.raw[column].astype(str)
+        if not self.rejects:
+            row = int(rows[0])
+            raise InputFileError(self.path, message.format(repr(text.iloc[row])), row=row + 1, column=column)
+        self.rejected += [
+            RejectedRow(int(r) + 1, column, text.iloc[int(r)], message.format(repr(text.iloc[int(r)])))
+            for r in rows
+        ]
+
+    def times(self) -> pd.Series:
+        times = pd.to_datetime(self.raw["timestamp"], errors="coerce", utc=True)
+        self._bad("timestamp", times.isna(), "timestamp {} cannot be parsed")
+        return times.reset_index(drop=True)
+
+    def numeric(self, column: str) -> pd.Series:
+        """Numbers from a column; text that is neither a number nor empty is a bad value."""
+        values = self.raw[column]
+        if pd.api.types.is_numeric_dtype(values):
+            return values.astype("float64").reset_index(drop=True)
+        text = values.astype(str).str.strip()
+        empty = text.isin(["", "nan", "NaN", "None"])
+        parsed = pd.to_numeric(text.where(~empty, None), errors="coerce")
+        self._bad(column, parsed.isna() & ~empty, "value {} is not a number")
+        return parsed.astype("float64").reset_index(drop=True)
 
 
 def _unit_warnings(path: Path, frame: pd.DataFrame) -> list[str]:
@@ -146,32 +196,30 @@ def _unit_warnings(path: Path, frame: pd.DataFrame) -> list[str]:
     return warnings
 
 
-def read_file(path: Path) -> ThreeWFile:
+def read_file(path: Path, rejects: bool = False) -> ThreeWFile:
+    """Read and normalise one 3W file. rejects=False: the first bad value raises InputFileError;
+    rejects=True: rows with bad values are left out and listed in `rejected`."""
+    well_id = well_of(path)
     raw = _load(path)
+    reader = _Reader(path, raw, rejects)
     warnings = [f"{path}: unknown column {c!r} skipped" for c in raw.columns if c not in _known_columns()]
-    times = pd.to_datetime(raw["timestamp"], errors="coerce", utc=True)
-    if times.isna().any():
-        row = int(np.flatnonzero(times.isna().to_numpy())[0])
-        raise InputFileError(
-            path,
-            f"timestamp {raw['timestamp'].iloc[row]!r} cannot be parsed",
-            row=row + 1,
-            column="timestamp",
-        )
-    frame = pd.DataFrame({"event_time": times.reset_index(drop=True)})
-    label = _numeric(path, raw, "class").reset_index(drop=True) if "class" in raw.columns else None
+    frame = pd.DataFrame({"event_time": reader.times()})
+    label = reader.numeric("class") if "class" in raw.columns else None
     if label is None:
         warnings.append(f"{path}: column 'class' is missing: readings are replayed without labels")
     frame["label"] = label if label is not None else np.nan
     for sensor in schema.sensors():
         if sensor.source is not None and sensor.source in raw.columns:
-            frame[sensor.name] = _numeric(path, raw, sensor.source).reset_index(drop=True)
+            frame[sensor.name] = reader.numeric(sensor.source)
         else:
             warnings.append(f"{path}: column {sensor.source!r} is missing: read as empty")
             frame[sensor.name] = np.nan
+    if reader.rejected:
+        frame = frame.drop(index=sorted({r.row - 1 for r in reader.rejected}))
     warnings += _unit_warnings(path, frame)
     folder = path.parent.name
-    return ThreeWFile(path, well_of(path), int(folder) if folder.isdigit() else None, frame, warnings)
+    event_class = int(folder) if folder.isdigit() else None
+    return ThreeWFile(path, well_id, event_class, frame, warnings, reader.rejected)
 
 
 def _known_columns() -> set[str]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 
 from pipeline import schema
-from producer.threew import ThreeWFile
+from pipeline.threew import ThreeWFile
 
 
 def event_id(well_id: str, event_time: pd.Timestamp) -> str:
@@ -26,7 +27,12 @@ def _none_if_nan(value: float) -> float | None:
 
 
 def to_records(file: ThreeWFile, run_id: str | None, source_file: str) -> list[dict[str, Any]]:
-    """One record per row, with the schema's record-stage fields.
+    """One record per row, with the schema's record-stage fields (see iter_records)."""
+    return list(iter_records(file, run_id, source_file))
+
+
+def iter_records(file: ThreeWFile, run_id: str | None, source_file: str) -> Iterator[dict[str, Any]]:
+    """One record per row, made as they are asked for (the landing loader holds no list of them).
 
     event_class is the instance's class (its 3W folder), the same for every row of the file;
     label is the row's own label (0 before the event starts, 100 + class while it develops).
@@ -38,7 +44,6 @@ def to_records(file: ThreeWFile, run_id: str | None, source_file: str) -> list[d
     times = frame["event_time"]
     iso = times.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").str.slice(0, 23) + "Z"
     sensor_columns = {s.name: frame[s.name].to_numpy(dtype=float) for s in schema.sensors()}
-    records = []
     for i, (moment, text) in enumerate(zip(times, iso, strict=True)):
         record: dict[str, Any] = {
             "event_id": event_id(file.well_id, moment),
@@ -51,5 +56,4 @@ def to_records(file: ThreeWFile, run_id: str | None, source_file: str) -> list[d
         }
         for name, values in sensor_columns.items():
             record[name] = _none_if_nan(values[i])
-        records.append(record)
-    return records
+        yield record
