@@ -5,11 +5,13 @@ locals {
     processor = aws_lambda_function.processor.function_name
     builder   = aws_lambda_function.builder.function_name
     landing   = aws_lambda_function.landing.function_name
+    summary   = aws_lambda_function.quality_summary.function_name
   }
   dead_letter_queues = {
     processor = aws_sqs_queue.processor_dlq.name
     builder   = aws_sqs_queue.raw_objects_dlq.name
     landing   = aws_sqs_queue.landing_objects_dlq.name
+    schedules = aws_sqs_queue.schedules_dlq.name
   }
 
   # Every alarm, keyed by its name. Each compares one statistic with a threshold; all treat

@@ -26,6 +26,19 @@ output "landing_loader_function_name" {
   value = aws_lambda_function.landing.function_name
 }
 
+output "quality_summary_function_name" {
+  value = aws_lambda_function.quality_summary.function_name
+}
+
+output "schedule_rule_names" {
+  description = "Job -> the EventBridge rule that runs it (infra/schedules.tf)."
+  value       = { for job, rule in aws_cloudwatch_event_rule.schedule : job => rule.name }
+}
+
+output "schedules_dead_letter_queue_url" {
+  value = aws_sqs_queue.schedules_dlq.url
+}
+
 output "landing_dead_letter_queue_url" {
   value = aws_sqs_queue.landing_objects_dlq.url
 }

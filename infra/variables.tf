@@ -173,3 +173,21 @@ variable "landing_max_rows" {
   type        = number
   default     = 1000000
 }
+
+variable "enable_schedules" {
+  description = "Run the scheduled jobs (hourly compaction, daily quality summary). False keeps the rules, disabled: e.g. when Airflow invokes the functions instead (docs/decisions/0003-scheduling.md)."
+  type        = bool
+  default     = true
+}
+
+variable "compaction_schedule" {
+  description = "EventBridge schedule expression of the lake's compaction."
+  type        = string
+  default     = "rate(1 hour)"
+}
+
+variable "quality_summary_schedule" {
+  description = "EventBridge schedule expression of the daily data-quality summary (UTC)."
+  type        = string
+  default     = "cron(0 6 * * ? *)"
+}

@@ -119,6 +119,14 @@ SUMMARIES = {
     "built": lambda line: (
         f"{line.get('raw_objects', 0)} raw objects -> {line.get('curated_rows', 0)} curated rows"
     ),
+    "landed": lambda line: (
+        f"{line.get('file')}: {line.get('status')}, {line.get('valid', 0)} rows loaded, "
+        f"{line.get('discarded', 0)} discarded"
+    ),
+    "compacted": lambda line: (
+        f"compaction: {line.get('partitions', 0)} partitions, {len(line.get('compacted') or [])} compacted"
+    ),
+    "quality_summary": lambda line: "daily data-quality summary published",
 }
 
 
@@ -179,6 +187,8 @@ def pipeline_status(endpoint: str | None, region: str, outputs: StackOutputs) ->
     for name, url in (
         ("stream processor dead-letter queue", outputs.dead_letter_queue_url),
         ("builder dead-letter queue", outputs.builder_dead_letter_queue_url),
+        ("landing dead-letter queue", outputs.landing_dead_letter_queue_url),
+        ("schedules dead-letter queue", outputs.schedules_dead_letter_queue_url),
         ("raw objects waiting for the builder", outputs.raw_objects_queue_url),
         ("anomaly alerts", outputs.alerts_queue_url),
     ):

@@ -190,3 +190,31 @@ def _sweep_partition(store: LakeStore, date: str, hour: int, grace_seconds: floa
         with contextlib.suppress(CommitConflict):
             table.commit(store, manifest, {}, kept)
     return expired + orphans
+
+
+@dataclass(frozen=True)
+class LakeCompaction:
+    """What one pass over the whole lake did (the scheduled job's and `petrostream compact`'s)."""
+
+    partitions: int  # partitions looked at
+    merged: list[Compacted]  # those where files were merged
+    deleted: list[str]  # files the janitor deleted
+
+    @property
+    def rows_rewritten(self) -> int:
+        return sum(c.rows_rewritten for c in self.merged)
+
+
+def compact_lake(
+    store: LakeStore,
+    everything: bool = False,
+    grace_seconds: float = SWEEP_GRACE_SECONDS,
+    work_dir: Path | None = None,
+) -> LakeCompaction:
+    """Compact every partition (full tiers, or everything), then sweep the whole lake: catches
+    the partitions no build touches any more, whose last tier never filled."""
+    done = [
+        compact_partition(store, date, hour, everything, work_dir=work_dir)
+        for date, hour in table.partitions(store)
+    ]
+    return LakeCompaction(len(done), [c for c in done if c.merged], sweep(store, grace_seconds))

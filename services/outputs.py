@@ -26,6 +26,9 @@ class StackOutputs:
     stream_processor_function_name: str
     curated_builder_function_name: str
     landing_loader_function_name: str
+    quality_summary_function_name: str
+    schedule_rule_names: dict[str, str]  # job -> EventBridge rule (compaction, quality-summary)
+    schedules_dead_letter_queue_url: str  # scheduled runs that failed on every attempt
     alerts_queue_url: str  # every alert of both topics, for programs that poll
     alerts_topic_arn: str  # SNS: anomaly alerts
     quality_topic_arn: str  # SNS: data-quality alerts and, by default, the alarms
@@ -46,11 +49,12 @@ class StackOutputs:
     glue_database: str | None = None
 
     @property
-    def function_names(self) -> tuple[str, str, str]:
+    def function_names(self) -> tuple[str, ...]:
         return (
             self.stream_processor_function_name,
             self.curated_builder_function_name,
             self.landing_loader_function_name,
+            self.quality_summary_function_name,
         )
 
     @classmethod

@@ -1,5 +1,8 @@
 """Curated builder: raw objects announced on SQS -> new curated and gold files, committed.
 
+Also the scheduled compaction: an EventBridge rule (infra/schedules.tf) invokes it hourly with
+{"job": "compact"}, and it compacts and sweeps the whole lake (pipeline/compaction.py).
+
 S3 notifies the raw-objects queue of every object Firehose writes; Lambda hands this function
 batches of those notifications. One build commits the batch's new rows to each partition they
 fall in as new immutable files (pipeline/build.py), then compacts those partitions when a tier
@@ -29,7 +32,7 @@ from builder_config import BuilderConfig
 
 from pipeline import layout
 from pipeline.build import build_from_raw
-from pipeline.compaction import Compacted, compact_partition, sweep
+from pipeline.compaction import Compacted, compact_lake, compact_partition, sweep
 from pipeline.storage import S3Store
 
 
@@ -81,9 +84,33 @@ def _tidy(store: S3Store, partitions: list[tuple[str, int]]) -> tuple[list[Compa
         return [], []
 
 
+COMPACT_JOB = {"job": "compact"}  # the scheduled compaction's event (infra/schedules.tf sends it)
+
+
+def compact(store: S3Store) -> dict[str, Any]:
+    """The scheduled job: compact every partition's full tiers and sweep the whole lake, so the
+    partitions no build touches any more are tidied too (their last tier never fills by builds)."""
+    started = time.monotonic()
+    done = compact_lake(store, work_dir=config.work_dir)
+    seconds = time.monotonic() - started
+    metrics.add_metric(name="CompactedRowsRewritten", unit=MetricUnit.Count, value=done.rows_rewritten)
+    metrics.add_metric(name="FilesSwept", unit=MetricUnit.Count, value=len(done.deleted))
+    result = {
+        "job": "compact",
+        "partitions": done.partitions,
+        "compacted": [[c.date, c.hour, c.merged] for c in done.merged],
+        "swept": len(done.deleted),
+        "seconds": round(seconds, 3),
+    }
+    logger.info("compacted", extra=result)
+    return result
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event == COMPACT_JOB:
+        return compact(S3Store(clients.s3, config.lake_bucket))
     keys = raw_keys(event)
     started = time.monotonic()
     store = S3Store(clients.s3, config.lake_bucket)

@@ -13,8 +13,9 @@ import typer
 from petrostream.commands.context import settings_of
 
 QUERIES = ("anomalies_per_hour", "time_to_first_flag", "top_wells_by_anomaly_rate")
-# One real 3W slice (Petrobras 3W, CC BY 4.0: tests/data/3w-real/SOURCE.md) for the landing zone.
-LANDING_FILE = Path("tests/data/3w-real/1/WELL-00001_20140124213136__slice.csv")
+# One real 3W slice (Petrobras 3W, CC BY 4.0: tests/data/3w-real/SOURCE.md) for the landing zone,
+# of a well the synthetic dataset does not have.
+LANDING_FILE = Path("tests/data/3w-real/8/WELL-00021_20170509013517__slice.csv")
 
 
 def demo_command(

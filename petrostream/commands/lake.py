@@ -51,18 +51,15 @@ def compact_command(
 ) -> None:
     """Compact every partition (full tiers of small files, or --all), then delete the files that
     compaction replaced and no reader can still be reading."""
-    from pipeline import table
-    from pipeline.compaction import compact_partition, sweep
+    from pipeline.compaction import compact_lake
 
     store = _store(ctx)
     started = time.monotonic()
-    done = [compact_partition(store, date, hour, everything) for date, hour in table.partitions(store)]
-    merged = [c for c in done if c.merged]
-    deleted = sweep(store, grace)
+    done = compact_lake(store, everything, grace)
     print(
-        f"compact: {len(done)} partitions, {sum(c.merged for c in merged)} files merged in {len(merged)} "
-        f"({sum(c.rows_rewritten for c in merged)} rows rewritten), {len(deleted)} unlisted files deleted "
-        f"in {time.monotonic() - started:.1f} s"
+        f"compact: {done.partitions} partitions, {sum(c.merged for c in done.merged)} files merged in "
+        f"{len(done.merged)} ({done.rows_rewritten} rows rewritten), {len(done.deleted)} unlisted files "
+        f"deleted in {time.monotonic() - started:.1f} s"
     )
 
 

@@ -32,17 +32,18 @@ def _as_list(value) -> list:
 def roles(deployed, aws) -> dict[str, list[dict]]:
     """component -> the Allow statements of its role's inline policies, as deployed."""
     lam, iam = aws("lambda"), aws("iam")
-    processor, builder, landing = deployed.function_names
+    processor, builder, landing, summary = deployed.function_names
     firehose = aws("firehose").describe_delivery_stream(DeliveryStreamName=deployed.delivery_stream_name)
     arns = {
         "processor": lam.get_function_configuration(FunctionName=processor)["Role"],
         "builder": lam.get_function_configuration(FunctionName=builder)["Role"],
         "landing": lam.get_function_configuration(FunctionName=landing)["Role"],
+        "summary": lam.get_function_configuration(FunctionName=summary)["Role"],
         "firehose": firehose["DeliveryStreamDescription"]["Destinations"][0][
             "ExtendedS3DestinationDescription"
         ]["RoleARN"],
     }
-    assert len(set(arns.values())) == 4, f"each component has a role of its own: {arns}"
+    assert len(set(arns.values())) == 5, f"each component has a role of its own: {arns}"
     statements = {}
     for component, arn in arns.items():
         name = arn.rsplit("/", 1)[1]
@@ -119,6 +120,7 @@ def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
         "firehose": {"raw"},
         "builder": {"curated", "gold_well_hourly", "manifests"},
         "landing": {"discard", "landing_reports"},
+        "summary": set(),  # it only reads
     }
     # the landing loader writes raw objects under raw/landing/ only, beside Firehose's
     assert _allows(roles["landing"], "s3:PutObject", objects + layout.prefix("raw") + "landing/x")

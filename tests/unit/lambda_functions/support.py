@@ -40,6 +40,8 @@ FUNCTION_VARIABLES = (
     "TMPDIR",
     "LANDING_MAX_BYTES",
     "LANDING_MAX_ROWS",
+    "SUMMARY_PERIOD_HOURS",
+    "SILENT_AFTER_HOURS",
 )
 
 # The load_function fixture: (function folder name, environment) -> the loaded handler module.

@@ -15,12 +15,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import gold, layout, table
+from pipeline.build import build_from_raw
 from pipeline.storage import S3Store
 from pipeline.stream import StreamRecord, ndjson_line, process_batch
 from producer.kinesis_writer import encode
 from producer.replay import load, merged_records
 from producer.synthetic import SyntheticSpec, generate, write_dataset
-from tests.unit.lambda_functions.support import LAKE_BUCKET, LoadFunction, invoke, load_event
+from tests.unit.lambda_functions.support import LAKE_BUCKET, LoadFunction, emitted, invoke, load_event
 
 EVENT = "sqsS3NotificationEvent.json"
 ARRIVAL = datetime(2026, 1, 1, tzinfo=UTC)
@@ -157,3 +158,28 @@ def test_scratch_space_defaults_to_tmp(load_function: LoadFunction, s3: Any) -> 
     builder = load_function("curated_builder", {"LAKE_BUCKET": LAKE_BUCKET})
 
     assert builder.config == builder.BuilderConfig(lake_bucket=LAKE_BUCKET, work_dir=Path("/tmp"))
+
+
+def test_the_scheduled_compaction_merges_a_full_tier_of_every_partition(
+    builder: ModuleType, s3: Any, raw_rows: list[dict[str, Any]], capsys: Any
+) -> None:
+    """Eight builds that were never compacted (as CLI builds, or builds whose compaction failed,
+    leave them) hold a full tier 0; the schedule's event merges it."""
+    hour = raw_rows[0]["event_time"][:13]
+    rows = [row for row in raw_rows if row["event_time"][:13] == hour]
+    store = S3Store(s3, LAKE_BUCKET)
+    for part in range(8):  # eight files in one partition
+        key = f"{layout.prefix('raw')}2026/01/01/00/part-{part}"
+        s3.put_object(Bucket=LAKE_BUCKET, Key=key, Body=b"".join(ndjson_line(row) for row in rows[part::8]))
+        build_from_raw(store, [key])
+    assert len(committed(s3)["curated"]) == 8
+    capsys.readouterr()
+
+    result = invoke(builder, {"job": "compact"})  # what infra/schedules.tf's rule sends
+
+    assert result["job"] == "compact" and result["partitions"] == 1
+    assert [merged for _, _, merged in result["compacted"]] == [8]
+    after = committed(s3)["curated"]
+    assert len(after) == 1 and len(parquet(s3, after[0])["event_id"]) == len(rows)
+    lines, _ = emitted(capsys.readouterr().out)
+    assert [line["message"] for line in lines if line.get("message") == "compacted"] == ["compacted"]

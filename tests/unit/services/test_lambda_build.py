@@ -63,7 +63,12 @@ def test_dependencies_are_installed_for_the_lambda_platform(tmp_path):
 
 def test_the_project_functions_build_within_lambdas_package_limits(tmp_path):
     built = lambda_build.build_all(out_dir=tmp_path)
-    assert [b.name for b in built] == ["curated_builder", "landing_loader", "stream_processor"]
+    assert [b.name for b in built] == [
+        "curated_builder",
+        "landing_loader",
+        "quality_summary",
+        "stream_processor",
+    ]
     for function in built:
         with zipfile.ZipFile(function.path) as archive:
             assert "handler.py" in archive.namelist()
