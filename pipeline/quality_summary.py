@@ -23,7 +23,6 @@ from typing import Any
 
 from pipeline import layout
 from pipeline.storage import LakeStore
-from pipeline.stream import iso
 
 DAY = 24 * 3600.0
 HOUR = 3600.0
@@ -83,7 +82,8 @@ def summarise(
     forget_after: float = 7 * DAY,
 ) -> QualitySummary:
     """The summary of the last `period` seconds of the lake in `store`."""
-    summary = QualitySummary(period, iso(datetime.now(UTC)))
+    # not pipeline.stream.iso: that module needs pydantic, which this function's zip does not ship
+    summary = QualitySummary(period, datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"))
     for key, age in store.ages(layout.prefix("quarantine")).items():
         if age <= period:
             summary.quarantined.update(entry["reason"] for entry in _lines(store, key))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -71,3 +73,14 @@ def test_a_quiet_lake_gives_a_clean_summary(tmp_path: Path) -> None:
     summary = summarise(DirectoryStore(tmp_path))
     assert summary.clean and summary.attributes()["severity"] == "info"
     assert summary.message()["quarantined"] == summary.message()["discarded"] == 0
+
+
+def test_the_summary_imports_nothing_its_zip_lacks() -> None:
+    """lambda/quality_summary ships Powertools only: no pydantic, DuckDB or pandas."""
+    code = (
+        "import sys\n"
+        "for name in ('pydantic', 'pydantic_core', 'duckdb', 'pandas', 'numpy', 'pyarrow'):\n"
+        "    sys.modules[name] = None\n"
+        "import pipeline.quality_summary\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[3])
