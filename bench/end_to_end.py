@@ -47,8 +47,8 @@ from petrostream.deployment import up as deploy_up
 from petrostream.status import function_log_events, json_log_lines
 from pipeline import layout
 from pipeline.duck import S3Access, connect, count
+from pipeline.kinesis_writer import put_records
 from pipeline.table import Manifest
-from producer.kinesis_writer import put_records
 from services import local_aws
 from services.localstack.host import free_port
 from services.localstack.stack import HostStack, select

@@ -32,8 +32,8 @@ from bench.report import BenchResult, Measurement
 from bench.workload import readings
 from pipeline import schema
 from pipeline.detector import Detector, WellState
+from pipeline.kinesis_writer import encode
 from pipeline.stream import StreamRecord, StreamScorer, iso, ndjson_line, process_batch
-from producer.kinesis_writer import encode
 
 BATCH = 1_000
 TARGET_US = 5.0

@@ -15,7 +15,7 @@ from typing import Any
 from bench.kinesis_profile import profile
 from bench.report import BenchResult, Measurement
 from bench.workload import ROOT, readings
-from producer.kinesis_writer import encode, put_records
+from pipeline.kinesis_writer import encode, put_records
 from services import local_aws
 from services.localstack.host import HostLocalStack, free_port
 from services.settings import DEFAULT_REGION as REGION

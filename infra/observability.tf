@@ -6,6 +6,7 @@ locals {
     builder   = aws_lambda_function.builder.function_name
     landing   = aws_lambda_function.landing.function_name
     summary   = aws_lambda_function.quality_summary.function_name
+    ingest    = aws_lambda_function.ingest.function_name
   }
   dead_letter_queues = {
     processor = aws_sqs_queue.processor_dlq.name

@@ -26,6 +26,25 @@ output "landing_loader_function_name" {
   value = aws_lambda_function.landing.function_name
 }
 
+output "ingest_api_function_name" {
+  value = aws_lambda_function.ingest.function_name
+}
+
+output "api_id" {
+  description = "The ingest REST API's id (LocalStack serves it at <endpoint>/_aws/execute-api/<id>/<stage>/)."
+  value       = aws_api_gateway_rest_api.ingest.id
+}
+
+output "api_url" {
+  description = "POST readings here, with the API key as x-api-key (docs/http-api.md)."
+  value       = "${aws_api_gateway_stage.ingest.invoke_url}/${local.api.path}"
+}
+
+output "api_key_id" {
+  description = "The gateways' API key; its value: aws apigateway get-api-key --api-key <id> --include-value."
+  value       = aws_api_gateway_api_key.gateways.id
+}
+
 output "quality_summary_function_name" {
   value = aws_lambda_function.quality_summary.function_name
 }

@@ -191,3 +191,21 @@ variable "quality_summary_schedule" {
   type        = string
   default     = "cron(0 6 * * ? *)"
 }
+
+variable "api_rate_limit" {
+  description = "Steady requests per second the ingest API's usage plan allows its key (each request up to 500 readings)."
+  type        = number
+  default     = 50
+}
+
+variable "api_burst_limit" {
+  description = "Requests the ingest API's usage plan lets a key burst to."
+  type        = number
+  default     = 100
+}
+
+variable "api_daily_quota" {
+  description = "Requests per day the ingest API's usage plan allows its key."
+  type        = number
+  default     = 1000000
+}

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from pipeline.detector import Detector
 from pipeline.evaluation import InstanceFigures, instance_figures
+from pipeline.kinesis_writer import encode
 from pipeline.records import to_records
 from pipeline.stream import StreamRecord, StreamScorer
 from pipeline.threew import discover, read_file
-from producer.kinesis_writer import encode
 
 ARRIVAL = datetime(2026, 1, 1, tzinfo=UTC)  # arrival times do not enter detection
 

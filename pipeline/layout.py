@@ -64,3 +64,8 @@ def landing_paths(landing_key: str, etag: str) -> tuple[str, str, str]:
 def report_key(landing_key: str) -> str:
     """Key of a landing object's quality report: what `petrostream backfill` waits for."""
     return f"{prefix('landing_reports')}{landing_key.removeprefix(prefix('landing'))}.json"
+
+
+def ingest_api() -> dict[str, Any]:
+    """The HTTP ingestion API's limits, stage and path (lake.json, read by infra/api.tf too)."""
+    return cast(dict[str, Any], _document()["ingest_api"])

@@ -9,17 +9,33 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Iterator
-from typing import Any
-
-import pandas as pd
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from pipeline import schema
-from pipeline.threew import ThreeWFile
+
+if TYPE_CHECKING:  # pandas only for type checks: the ingest API derives ids without loading it
+    import pandas as pd
+
+    from pipeline.threew import ThreeWFile
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def event_id(well_id: str, event_time: pd.Timestamp) -> str:
     """Deterministic idempotency key: the same reading always gets the same id."""
-    return hashlib.sha256(f"{well_id}|{event_time.value}".encode()).hexdigest()[:32]
+    return _reading_id(well_id, event_time.value)
+
+
+def event_id_at(well_id: str, moment: datetime) -> str:
+    """event_id of a reading whose time is a datetime (aware, or naive UTC), as the ingest API
+    has it: the same id the producer gives the reading (microsecond times)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return _reading_id(well_id, (aware - EPOCH) // timedelta(microseconds=1) * 1000)
+
+
+def _reading_id(well_id: str, nanoseconds: int) -> str:
+    return hashlib.sha256(f"{well_id}|{nanoseconds}".encode()).hexdigest()[:32]
 
 
 def _none_if_nan(value: float) -> float | None:

@@ -1,5 +1,8 @@
 """Replay a 3W dataset into Kinesis: at real time times a speed-up factor, or as fast as it takes.
 
+Records go to Kinesis directly (PutRecords), or through the HTTP ingestion API when an
+ApiTarget is given (producer/api_writer.py), as a gateway that speaks HTTPS would send them.
+
 All files are merged into one stream ordered by event time (wells interleave as they would in
 the field); the partition key is the well id, so each well's readings stay in order in their
 shard. Paced replay sends each second of event time when its moment comes; unpaced replay
@@ -18,9 +21,10 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any
 
+from pipeline.kinesis_writer import PutSummary, put_records
 from pipeline.records import to_records
 from pipeline.threew import ThreeWFile, discover, read_file
-from producer.kinesis_writer import PutSummary, put_records
+from producer.api_writer import ApiTarget, post_records
 
 
 @dataclass
@@ -84,8 +88,10 @@ def replay(
     run_id: str | None = None,
     progress: Callable[[int], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    api: ApiTarget | None = None,
 ) -> ReplayResult:
-    """Put every record of the dataset at ``root`` into the stream; speed None = as fast as possible."""
+    """Put every record of the dataset at ``root`` into the stream; speed None = as fast as possible.
+    With ``api``, POST them to the ingestion API instead of calling Kinesis."""
     run_id = run_id or uuid.uuid4().hex[:12]
     files = load(root)
     records = list(merged_records(files, root, run_id))
@@ -93,11 +99,15 @@ def replay(
         on_start(len(records))
     summary = PutSummary()
     started = time.monotonic()
-    if speed is None:
-        put_records(kinesis, stream_name, records, "well_id", on_batch=progress, summary=summary)
-    else:
-        for group in paced(records, speed):
+
+    def send(group: list[dict[str, Any]]) -> None:
+        if api is not None:
+            post_records(api, group, on_batch=progress, summary=summary)
+        else:
             put_records(kinesis, stream_name, group, "well_id", on_batch=progress, summary=summary)
+
+    for group in [records] if speed is None else paced(records, speed):
+        send(group)
     warnings = [w for f in files for w in f.warnings]
     return ReplayResult(
         run_id, len(files), summary, time.monotonic() - started, warnings, [r["event_id"] for r in records]

@@ -27,6 +27,10 @@ class StackOutputs:
     curated_builder_function_name: str
     landing_loader_function_name: str
     quality_summary_function_name: str
+    ingest_api_function_name: str
+    api_id: str  # the ingest REST API (infra/api.tf)
+    api_url: str  # its POST /readings URL as AWS names it
+    api_key_id: str  # the gateways' API key (its value is read through the API Gateway API)
     schedule_rule_names: dict[str, str]  # job -> EventBridge rule (compaction, quality-summary)
     schedules_dead_letter_queue_url: str  # scheduled runs that failed on every attempt
     alerts_queue_url: str  # every alert of both topics, for programs that poll
@@ -55,6 +59,7 @@ class StackOutputs:
             self.curated_builder_function_name,
             self.landing_loader_function_name,
             self.quality_summary_function_name,
+            self.ingest_api_function_name,
         )
 
     @classmethod

@@ -43,21 +43,37 @@ def produce_command(
         float | None,
         typer.Option(help="replay at real time x SPEED (default: as fast as the stream takes it)"),
     ] = None,
+    via: Annotated[
+        str, typer.Option(help="kinesis (PutRecords) or api (POST to the HTTP ingestion API, with its key)")
+    ] = "kinesis",
 ) -> None:
-    """Replay a 3W dataset folder (real or synthetic) into the deployed stream.
+    """Replay a 3W dataset folder (real or synthetic) into the deployed stream, directly or
+    through the HTTP ingestion API.
 
     Exits 1 when records were left unsent, 2 on a bad input file (named with its row and column).
     """
+    from petrostream.api import api_target
     from pipeline.threew import InputFileError
     from producer.replay import replay
 
+    if via not in ("kinesis", "api"):
+        raise PetroStreamError(
+            f"--via must be kinesis or api, not {via!r}", "see `petrostream produce --help`"
+        )
     settings = settings_of(ctx)
     stack, outputs = deployed(settings)
     kinesis = local_aws.client("kinesis", stack.endpoint, settings.region)
+    api = api_target(stack.endpoint, settings.region, outputs) if via == "api" else None
     with progress_bar("replay") as bar:
         try:
             result = replay(
-                kinesis, outputs.stream_name, folder, speed=speed, progress=bar.advance, on_start=bar.start
+                kinesis,
+                outputs.stream_name,
+                folder,
+                speed=speed,
+                progress=bar.advance,
+                on_start=bar.start,
+                api=api,
             )
         except InputFileError as error:
             raise PetroStreamError(str(error), "fix or remove the file; see the README, 3W data") from error

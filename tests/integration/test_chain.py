@@ -192,7 +192,7 @@ def test_reapplying_unchanged_infra_changes_nothing(deployed, deployment, artifa
 
 
 def test_deployed_functions_are_the_zips_terraform_was_given(deployed, aws, artifacts_dir):
-    names = ("stream_processor", "curated_builder", "landing_loader", "quality_summary")
+    names = ("stream_processor", "curated_builder", "landing_loader", "quality_summary", "ingest_api")
     for name, function in zip(names, deployed.function_names, strict=True):
         zip_hash = base64.b64encode(
             hashlib.sha256((artifacts_dir / f"{name}.zip").read_bytes()).digest()

@@ -32,18 +32,19 @@ def _as_list(value) -> list:
 def roles(deployed, aws) -> dict[str, list[dict]]:
     """component -> the Allow statements of its role's inline policies, as deployed."""
     lam, iam = aws("lambda"), aws("iam")
-    processor, builder, landing, summary = deployed.function_names
+    processor, builder, landing, summary, ingest = deployed.function_names
     firehose = aws("firehose").describe_delivery_stream(DeliveryStreamName=deployed.delivery_stream_name)
     arns = {
         "processor": lam.get_function_configuration(FunctionName=processor)["Role"],
         "builder": lam.get_function_configuration(FunctionName=builder)["Role"],
         "landing": lam.get_function_configuration(FunctionName=landing)["Role"],
         "summary": lam.get_function_configuration(FunctionName=summary)["Role"],
+        "ingest": lam.get_function_configuration(FunctionName=ingest)["Role"],
         "firehose": firehose["DeliveryStreamDescription"]["Destinations"][0][
             "ExtendedS3DestinationDescription"
         ]["RoleARN"],
     }
-    assert len(set(arns.values())) == 5, f"each component has a role of its own: {arns}"
+    assert len(set(arns.values())) == 6, f"each component has a role of its own: {arns}"
     statements = {}
     for component, arn in arns.items():
         name = arn.rsplit("/", 1)[1]
@@ -121,6 +122,7 @@ def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
         "builder": {"curated", "gold_well_hourly", "manifests"},
         "landing": {"discard", "landing_reports"},
         "summary": set(),  # it only reads
+        "ingest": set(),  # it writes the stream only
     }
     # the landing loader writes raw objects under raw/landing/ only, beside Firehose's
     assert _allows(roles["landing"], "s3:PutObject", objects + layout.prefix("raw") + "landing/x")
@@ -149,6 +151,12 @@ def test_each_component_reaches_its_own_zones_and_queues_only(roles, deployed):
     assert _allows(roles["builder"], "sqs:ReceiveMessage", raw_objects) and not _allows(
         roles["builder"], "sqs:SendMessage", dlq
     )
+    account = deployed.dead_letter_queue_url.split("/")[-2]
+    stream = f"arn:aws:kinesis:{deployed.region}:{account}:stream/{deployed.stream_name}"
+    writers = {
+        name for name, statements in roles.items() if _allows(statements, "kinesis:PutRecords", stream)
+    }
+    assert writers == {"ingest"}  # the API puts readings into the stream; no function reads it back in
 
 
 def _policy_statements(aws, arn: str) -> list[dict]:

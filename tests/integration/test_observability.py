@@ -52,9 +52,10 @@ def test_status_reports_zones_queues_and_mappings(chain, deployed, localstack):
     assert set(zones) == set(ZONES)
     assert zones["curated"].objects > 0 and zones["raw"].objects > 0
     assert (datetime.now(UTC) - zones["curated"].newest).total_seconds() < 3600
-    # every function but the scheduled summary has an event source mapping
+    # every function but the scheduled summary and the API's has an event source mapping
     assert {m.function for m in report.mappings} == set(deployed.function_names) - {
-        deployed.quality_summary_function_name
+        deployed.quality_summary_function_name,
+        deployed.ingest_api_function_name,
     }
     assert all(m.state == "Enabled" for m in report.mappings), report.mappings
     # from the function logs: each function the chain ran has handled a batch (a later one may have failed)

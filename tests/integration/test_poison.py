@@ -14,8 +14,8 @@ import pytest
 
 from petrostream.chain import lake_counts
 from pipeline import layout
+from pipeline.kinesis_writer import encode
 from pipeline.records import to_records
-from producer.kinesis_writer import encode
 from producer.replay import load
 from services.settings import DEFAULT_REGION as REGION
 from tests.one_instance import one_instance

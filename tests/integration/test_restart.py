@@ -19,8 +19,8 @@ import pytest
 
 from petrostream.lake import lake_store
 from pipeline.duck import S3Access, connect
+from pipeline.kinesis_writer import put_records
 from pipeline.queries import create_views
-from producer.kinesis_writer import put_records
 from producer.replay import load, merged_records
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from services import local_aws

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from bench.handler import reference_record
 from bench.reference_detector import ReferenceDetector
 from pipeline.detector import Detector, WellState
+from pipeline.kinesis_writer import encode
 from pipeline.stream import StreamRecord, StreamScorer
-from producer.kinesis_writer import encode
 
 GOOD = {
     "event_id": "e1",

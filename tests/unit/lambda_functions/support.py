@@ -42,6 +42,7 @@ FUNCTION_VARIABLES = (
     "LANDING_MAX_ROWS",
     "SUMMARY_PERIOD_HOURS",
     "SILENT_AFTER_HOURS",
+    "STREAM_NAME",
 )
 
 # The load_function fixture: (function folder name, environment) -> the loaded handler module.

@@ -16,9 +16,9 @@ import pytest
 
 from pipeline import gold, layout, table
 from pipeline.build import build_from_raw
+from pipeline.kinesis_writer import encode
 from pipeline.storage import S3Store
 from pipeline.stream import StreamRecord, ndjson_line, process_batch
-from producer.kinesis_writer import encode
 from producer.replay import load, merged_records
 from producer.synthetic import SyntheticSpec, generate, write_dataset
 from tests.unit.lambda_functions.support import LAKE_BUCKET, LoadFunction, emitted, invoke, load_event

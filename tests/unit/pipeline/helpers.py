@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pipeline.kinesis_writer import encode
 from pipeline.stream import StreamRecord, ndjson_line, process_batch
-from producer.kinesis_writer import encode
 from producer.replay import load, merged_records
 
 ARRIVAL = datetime(2026, 1, 1, tzinfo=UTC)

@@ -49,4 +49,5 @@ def test_saved_outputs_load_back_equal(tmp_path):
         "value-of-curated_builder_function_name",
         "value-of-landing_loader_function_name",
         "value-of-quality_summary_function_name",
+        "value-of-ingest_api_function_name",
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from producer import kinesis_writer
-from producer.kinesis_writer import RecordTooLarge, batches, put_records
+from pipeline import kinesis_writer
+from pipeline.kinesis_writer import RecordTooLarge, batches, put_records
 
 
 class ThrottlingStream:

@@ -1,0 +1,113 @@
+"""Ingest API: POST /readings (API Gateway REST API, Lambda proxy) -> validated readings -> Kinesis.
+
+API Gateway checks the API key and its usage plan (throttling, quota) and, for JSON bodies, the
+request model generated from the schema (infra/api.tf); this function checks everything again
+with the stream processor's validation (pipeline/ingest.py), so a CSV body, or a gateway
+deployed without the model, is held to the same rules. Responses:
+
+- 202 {"accepted": n, "event_ids": [...]}: every reading is in Kinesis;
+- 400 with each invalid reading's index, field and reason (nothing sent), 413 over the size
+  limits, 415 for another content type;
+- 429 with Retry-After when Kinesis kept refusing some readings (throttling) after retries: the
+  body lists the event ids sent and those not; sending the request again is safe (event ids).
+
+Powertools' REST resolver routes the request; the Kinesis client is created at import and
+replaceable in tests through `clients`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from ingest_config import IngestConfig
+
+from pipeline.ingest import Refusal, check_size, checked, readings_from_csv, readings_from_json
+from pipeline.kinesis_writer import put_records
+
+RETRY_AFTER_SECONDS = "1"
+ATTEMPTS = 3  # PutRecords attempts for throttled entries before the client is told to retry
+
+
+@dataclass(frozen=True)
+class Clients:
+    """The AWS clients of the function: module-level so warm invocations reuse their connections."""
+
+    kinesis: Any
+
+    @classmethod
+    def create(cls) -> Clients:
+        return cls(kinesis=boto3.client("kinesis"))
+
+
+logger = Logger()
+metrics = Metrics()
+app = APIGatewayRestResolver()
+config = IngestConfig.from_env()
+clients = Clients.create()
+
+
+def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(status_code=status, content_type="application/json", body=body, headers=headers)
+
+
+def _body() -> bytes:
+    event = app.current_event
+    raw = event.body or ""
+    return base64.b64decode(raw) if event.is_base64_encoded else raw.encode()
+
+
+@app.post("/readings")
+def post_readings() -> Response[Any]:
+    event = app.current_event
+    content_type = (event.headers.get("content-type") or event.headers.get("Content-Type") or "").lower()
+    try:
+        body = _body()
+        check_size(body)
+        if content_type.startswith("application/json"):
+            readings = readings_from_json(body)
+        elif content_type.startswith("text/csv"):
+            query = event.query_string_parameters or {}
+            readings = readings_from_csv(body, query.get("well_id"), query.get("event_class"))
+        else:
+            raise Refusal(
+                415, f"send application/json or text/csv, not {content_type or 'no content type'!r}"
+            )
+        accepted = checked(readings)
+    except Refusal as refusal:
+        metrics.add_metric(name="ApiRequestsRefused", unit=MetricUnit.Count, value=1)
+        logger.info("refused", extra={"status": refusal.status, "reason": refusal.message})
+        return _json(refusal.status, refusal.body())
+    summary = put_records(clients.kinesis, config.stream_name, accepted, "well_id", max_attempts=ATTEMPTS)
+    failed_ids = {json.loads(entry["Data"])["event_id"] for entry in summary.failed}  # PutRecords entries
+    sent = [r["event_id"] for r in accepted if r["event_id"] not in failed_ids]
+    metrics.add_metric(name="ApiReadingsAccepted", unit=MetricUnit.Count, value=len(sent))
+    logger.info(
+        "accepted", extra={"readings": len(accepted), "sent": len(sent), "throttled": len(failed_ids)}
+    )
+    if failed_ids:
+        return _json(
+            429,
+            {
+                "message": f"Kinesis is throttling: {len(failed_ids)} of {len(accepted)} readings were not "
+                "sent; send them again (event ids make a repeat harmless)",
+                "event_ids": sent,
+                "not_sent": sorted(failed_ids),
+            },
+            {"Retry-After": RETRY_AFTER_SECONDS},
+        )
+    return _json(202, {"accepted": len(sent), "event_ids": sent})
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
