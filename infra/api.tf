@@ -8,8 +8,8 @@ locals {
   api        = local.lake.ingest_api
   json_type  = { string = "string", timestamp = "string", double = "number", int = "integer", bool = "boolean" }
   # event_id and source_file may be left out: the API derives the one and defaults the other
-  derived       = ["event_id", "source_file"]
-  record_fields = [for f in local.schema.fields : f if f.stage == "record"]
+  derived        = ["event_id", "source_file"]
+  reading_fields = [for f in local.schema.fields : f if f.stage == "record"]
   readings_model = {
     "$schema" = "http://json-schema.org/draft-04/schema#"
     title     = "Readings"
@@ -23,9 +23,9 @@ locals {
         items = {
           type                 = "object"
           additionalProperties = false
-          required             = [for f in local.record_fields : f.name if lookup(f, "required", false) && !contains(local.derived, f.name)]
+          required             = [for f in local.reading_fields : f.name if lookup(f, "required", false) && !contains(local.derived, f.name)]
           properties = {
-            for f in local.record_fields : f.name => {
+            for f in local.reading_fields : f.name => {
               type = lookup(f, "required", false) ? [local.json_type[f.type]] : [local.json_type[f.type], "null"]
             }
           }
