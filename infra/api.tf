@@ -1,6 +1,7 @@
 # HTTP ingestion: an API Gateway REST API (version 1: LocalStack's free edition has no HTTP APIs)
 # in front of the stream, for gateways that speak HTTPS rather than the Kinesis API.
-# POST /readings with an API key -> the ingest-api Lambda (proxy) -> Kinesis PutRecords.
+# POST /readings (JSON) or /readings/csv (3W CSV) with an API key -> the ingest-api Lambda
+# (proxy) -> Kinesis PutRecords.
 # The JSON request model is generated here from pipeline/schema.json (record stage) and the
 # limits from pipeline/lake.json, the files the function's own checks read (pipeline/ingest.py).
 locals {
@@ -48,6 +49,33 @@ resource "aws_api_gateway_resource" "readings" {
   rest_api_id = aws_api_gateway_rest_api.ingest.id
   parent_id   = aws_api_gateway_rest_api.ingest.root_resource_id
   path_part   = local.api.path
+}
+
+# POST /readings/csv: a 3W CSV body. Its own resource, without the JSON model: API Gateway
+# would hold any body of the JSON method to that model, whatever its content type.
+resource "aws_api_gateway_resource" "csv" {
+  rest_api_id = aws_api_gateway_rest_api.ingest.id
+  parent_id   = aws_api_gateway_resource.readings.id
+  path_part   = local.api.csv_path
+}
+
+resource "aws_api_gateway_method" "post_csv" {
+  #checkov:skip=CKV_AWS_59:Gateways authenticate with an API key tied to a usage plan (throttling and quota); IAM (SigV4) is what they cannot speak. Put a Lambda authorizer here to tie keys to wells.
+  #checkov:skip=CKV2_AWS_53:No model describes a CSV body; the function reads it with the 3W reader and validates every reading.
+  rest_api_id      = aws_api_gateway_rest_api.ingest.id
+  resource_id      = aws_api_gateway_resource.csv.id
+  http_method      = "POST"
+  authorization    = "NONE"
+  api_key_required = true
+}
+
+resource "aws_api_gateway_integration" "post_csv" {
+  rest_api_id             = aws_api_gateway_rest_api.ingest.id
+  resource_id             = aws_api_gateway_resource.csv.id
+  http_method             = aws_api_gateway_method.post_csv.http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = aws_lambda_function.ingest.invoke_arn
 }
 
 resource "aws_api_gateway_model" "readings" {
@@ -101,6 +129,9 @@ resource "aws_api_gateway_deployment" "ingest" {
       aws_api_gateway_resource.readings,
       aws_api_gateway_method.post_readings,
       aws_api_gateway_integration.post_readings,
+      aws_api_gateway_resource.csv,
+      aws_api_gateway_method.post_csv,
+      aws_api_gateway_integration.post_csv,
       aws_api_gateway_model.readings,
       aws_api_gateway_request_validator.body,
       aws_api_gateway_gateway_response.bad_body,
@@ -155,7 +186,7 @@ resource "aws_lambda_permission" "api" {
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.ingest.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_api_gateway_rest_api.ingest.execution_arn}/*/POST/${local.api.path}"
+  source_arn    = "${aws_api_gateway_rest_api.ingest.execution_arn}/*/POST/${local.api.path}*"
 }
 
 resource "aws_cloudwatch_log_group" "ingest" {

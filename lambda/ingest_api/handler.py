@@ -1,4 +1,5 @@
-"""Ingest API: POST /readings (API Gateway REST API, Lambda proxy) -> validated readings -> Kinesis.
+"""Ingest API: POST /readings (JSON) and /readings/csv (3W CSV) through API Gateway (REST API,
+Lambda proxy) -> validated readings -> Kinesis.
 
 API Gateway checks the API key and its usage plan (throttling, quota) and, for JSON bodies, the
 request model generated from the schema (infra/api.tf); this function checks everything again
@@ -7,7 +8,7 @@ deployed without the model, is held to the same rules. Responses:
 
 - 202 {"accepted": n, "event_ids": [...]}: every reading is in Kinesis;
 - 400 with each invalid reading's index, field and reason (nothing sent), 413 over the size
-  limits, 415 for another content type;
+  limits, 415 for a content type the path does not take;
 - 429 with Retry-After when Kinesis kept refusing some readings (throttling) after retries: the
   body lists the event ids sent and those not; sending the request again is safe (event ids).
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,21 +69,28 @@ def _body() -> bytes:
 
 @app.post("/readings")
 def post_readings() -> Response[Any]:
-    event = app.current_event
-    content_type = (event.headers.get("content-type") or event.headers.get("Content-Type") or "").lower()
+    """A JSON batch: {"readings": [...]}."""
+    return _ingest("application/json", readings_from_json)
+
+
+@app.post("/readings/csv")
+def post_csv() -> Response[Any]:
+    """One well's readings as a 3W CSV; ?well_id= and optionally &event_class=."""
+    query = app.current_event.query_string_parameters or {}
+    return _ingest(
+        "text/csv", lambda body: readings_from_csv(body, query.get("well_id"), query.get("event_class"))
+    )
+
+
+def _ingest(expected: str, parse: Callable[[bytes], list[dict[str, Any]]]) -> Response[Any]:
+    headers = app.current_event.headers
+    content_type = (headers.get("content-type") or headers.get("Content-Type") or "").lower()
     try:
+        if not content_type.startswith(expected):
+            raise Refusal(415, f"send {expected} here, not {content_type or 'no content type'!r}")
         body = _body()
         check_size(body)
-        if content_type.startswith("application/json"):
-            readings = readings_from_json(body)
-        elif content_type.startswith("text/csv"):
-            query = event.query_string_parameters or {}
-            readings = readings_from_csv(body, query.get("well_id"), query.get("event_class"))
-        else:
-            raise Refusal(
-                415, f"send application/json or text/csv, not {content_type or 'no content type'!r}"
-            )
-        accepted = checked(readings)
+        accepted = checked(parse(body))
     except Refusal as refusal:
         metrics.add_metric(name="ApiRequestsRefused", unit=MetricUnit.Count, value=1)
         logger.info("refused", extra={"status": refusal.status, "reason": refusal.message})

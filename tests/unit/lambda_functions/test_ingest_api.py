@@ -44,6 +44,8 @@ def _records(kinesis: Any) -> list[dict[str, Any]]:
 
 def _post(api: ModuleType, body: bytes | str, content_type: str = "application/json", **query: str) -> Any:
     event = load_event(EVENT)
+    if content_type == "text/csv":  # the CSV resource, a child of /readings
+        event["path"] = event["resource"] = event["requestContext"]["resourcePath"] = "/readings/csv"
     event["body"] = body if isinstance(body, str) else base64.b64encode(body).decode()
     event["isBase64Encoded"] = not isinstance(body, str)
     event["headers"]["Content-Type"] = content_type
@@ -87,7 +89,7 @@ def test_invalid_readings_are_refused_whole_with_their_index_and_field(api: Modu
         ('{"rows": []}', "application/json", 400, '{"readings": ['),
         ('{"readings": []}', "application/json", 400, "no reading"),
         ("x" * (1024 * 1024 + 1), "application/json", 413, "at most 1,048,576"),
-        ("<readings/>", "application/xml", 415, "application/json or text/csv"),
+        ("<readings/>", "application/xml", 415, "send application/json here"),
     ],
 )
 def test_bad_requests_are_refused_with_a_reason(
