@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import builder, end_to_end, handler, producer, queries, up
+from bench import backfill, builder, end_to_end, handler, producer, queries, up
 from bench.report import BenchResult, write
 from bench.workload import ROOT
 
@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, Callable[..., BenchResult]] = {
     "producer": producer.run,
     "end_to_end": end_to_end.run,
     "up": up.run,
+    "backfill": backfill.run,
 }
 
 

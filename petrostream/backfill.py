@@ -3,8 +3,8 @@
 The landing loader (lambda/landing_loader) does the work; this side only uploads and waits. A
 file is done when its report (layout.report_key) carries the upload id this upload set on the
 object, so a report left by an earlier upload of the same file is not mistaken for this one's.
-Uploads and polls run on a few threads: S3 takes thousands of requests a second per prefix, and
-each file is one PUT and a few GETs.
+Uploads and report reads run on a few threads: S3 takes thousands of requests a second per
+prefix, and each file is one PUT and, usually, one GET of its report (polls LIST the reports).
 """
 
 from __future__ import annotations
@@ -102,21 +102,48 @@ def _report(s3: Any, bucket: str, item: Upload) -> dict[str, Any] | None:
     return report if report.get("upload_id") == item.upload_id else None
 
 
+def _listed_reports(s3: Any, bucket: str) -> dict[str, str]:
+    """Every report's key and ETag: one LIST a thousand reports instead of a GET for each file."""
+    listed: dict[str, str] = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(
+        Bucket=bucket, Prefix=layout.prefix("landing_reports")
+    ):
+        listed.update({item["Key"]: item["ETag"] for item in page.get("Contents", [])})
+    return listed
+
+
 def wait_for_reports(
     s3: Any, bucket: str, uploads: Iterable[Upload], timeout: float, on_report: Callable[[int], None]
 ) -> dict[str, dict[str, Any]]:
-    """Poll until every upload has its report, or the deadline; returns those that came."""
+    """Poll until every upload has its report, or the deadline; returns those that came.
+
+    Each round lists the reports and reads only those that are new or rewritten since the last
+    look (a report left by an earlier upload is read once, found to carry another upload id, and
+    not read again until it changes), so a backfill of thousands of files does not put a GET per
+    pending file per second on the bucket the landing loader is writing to.
+    """
     pending = list(uploads)
     reports: dict[str, dict[str, Any]] = {}
+    seen: dict[str, str] = {}  # report key -> the ETag last read
     deadline = time.monotonic() + timeout
     with ThreadPoolExecutor(THREADS) as pool:
         while pending:
-            found = list(pool.map(lambda item: _report(s3, bucket, item), pending))
-            for item, report in zip(pending, found, strict=True):
+            listed = _listed_reports(s3, bucket)
+            fresh = [
+                item
+                for item in pending
+                if (etag := listed.get(layout.report_key(item.key))) is not None
+                and seen.get(layout.report_key(item.key)) != etag
+            ]
+            for item in fresh:
+                seen[layout.report_key(item.key)] = listed[layout.report_key(item.key)]
+            for item, report in zip(
+                fresh, pool.map(lambda item: _report(s3, bucket, item), fresh), strict=True
+            ):
                 if report is not None:
                     reports[item.key] = report
                     on_report(1)
-            pending = [item for item, report in zip(pending, found, strict=True) if report is None]
+            pending = [item for item in pending if item.key not in reports]
             if not pending or time.monotonic() > deadline:
                 break
             time.sleep(POLL_SECONDS)

@@ -111,7 +111,7 @@ def run_chain(
         raise PetroStreamError(
             f"{len(result.summary.failed)} records could not be put into Kinesis", "see the LocalStack log"
         )
-    raw, curated = _wait_for_curated(
+    raw, curated = wait_for_curated(
         endpoint,
         region,
         outputs.lake_bucket,
@@ -123,7 +123,7 @@ def run_chain(
     return ChainResult(result, raw, curated, time.monotonic() - started)
 
 
-def _wait_for_curated(
+def wait_for_curated(
     endpoint: str, region: str, bucket: str, run_id: str, event_ids: list[str], rows: int, timeout: float
 ) -> tuple[int, int]:
     """Poll lake_counts until curated holds every event id and raw `rows` rows of the run, or the deadline."""
@@ -150,7 +150,5 @@ def land_in_lake(
     )
     s3 = local_aws.client("s3", endpoint, region)
     result = backfill(s3, outputs.lake_bucket, folder, timeout=timeout)
-    _, curated = _wait_for_curated(
-        endpoint, region, outputs.lake_bucket, result.run_id, event_ids, 0, timeout
-    )
+    _, curated = wait_for_curated(endpoint, region, outputs.lake_bucket, result.run_id, event_ids, 0, timeout)
     return LandingResult(result, len(event_ids), curated, time.monotonic() - started)

@@ -21,6 +21,7 @@ created at import and replaceable in tests through `clients`.
 from __future__ import annotations
 
 import json
+import resource
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -83,7 +84,13 @@ def _load(bucket: str, key: str) -> LandedFile:
     head = clients.s3.head_object(Bucket=bucket, Key=key)
     landed = _land(bucket, key, head)
     landed.report["upload_id"] = head.get("Metadata", {}).get(UPLOAD_ID_METADATA)
+    landed.report["max_rss_mb"] = peak_memory_mb()
     return landed
+
+
+def peak_memory_mb() -> float:
+    """The process's peak resident memory so far (Linux reports KiB): Lambda's "Max Memory Used"."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _land(bucket: str, key: str, head: dict[str, Any]) -> LandedFile:

@@ -68,6 +68,7 @@ def test_a_good_file_becomes_raw_rows_and_a_report(
     )
     assert report["wells"] == ["WELL-00001"] and report["discard_object"] is None
     assert report["upload_id"] == "u-1"  # what petrostream backfill waits for
+    assert report["max_rss_mb"] > 10  # this process's peak memory, in MB (a Python process with pandas)
     assert all(key.startswith(layout.prefix("raw") + "landing/1/") for key in report["raw_objects"])
     lines = _raw_lines(s3, report["raw_objects"])
     assert len(lines) == rows and {line["run_id"] for line in lines} == {"run-backfill-1"}

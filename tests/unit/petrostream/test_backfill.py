@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,27 @@ def test_a_clean_backfill_does_not_fail(s3: Any, folder: Path) -> None:
     result.reports = backfill.wait_for_reports(s3, BUCKET, uploads, timeout=5.0, on_report=lambda _: None)
     assert not result.failed and result.total("rows") == 20
     assert result.describe().startswith("backfill run-b: 2 files, 2 reported; 20 rows, 20 loaded")
+
+
+def test_a_stale_report_is_read_once_and_again_when_rewritten(
+    s3: Any, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uploads = backfill.upload(s3, BUCKET, folder, "run-b", lambda _: None)
+    first, second = sorted(uploads, key=lambda u: u.key)
+    _report(s3, first.key, first.upload_id)
+    _report(s3, second.key, "an-earlier-upload")
+    reads: list[str] = []
+    read = backfill._report
+
+    def counted(client: Any, bucket: str, item: backfill.Upload) -> dict[str, Any] | None:
+        reads.append(item.key)
+        if reads.count(second.key) == 1 and item.key == second.key:
+            # the loader finishes this upload after the poller first saw the stale report
+            threading.Timer(1.5, _report, (s3, second.key, second.upload_id)).start()
+        return read(client, bucket, item)
+
+    monkeypatch.setattr(backfill, "_report", counted)
+    reports = backfill.wait_for_reports(s3, BUCKET, uploads, timeout=10.0, on_report=lambda _: None)
+    assert sorted(reports) == [first.key, second.key]
+    assert reads.count(first.key) == 1  # found in the first round, never read again
+    assert reads.count(second.key) == 2  # stale once (not re-read while unchanged), then this upload's

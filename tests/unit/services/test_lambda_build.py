@@ -65,6 +65,7 @@ def test_the_project_functions_build_within_lambdas_package_limits(tmp_path):
     built = lambda_build.build_all(out_dir=tmp_path)
     assert [b.name for b in built] == [
         "curated_builder",
+        "ingest_api",
         "landing_loader",
         "quality_summary",
         "stream_processor",
