@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench import backfill, builder, end_to_end, handler, producer, queries, up
-from bench.report import BenchResult, write
+from bench.report import BenchResult, ratio_text, write
 from bench.workload import ROOT
 
 BENCHMARKS: dict[str, Callable[..., BenchResult]] = {
@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {name} …", flush=True)
         result = BENCHMARKS[name](**({"records": args.records} if args.records else {}))
         for m in result.measurements:
-            ratio = f" ({m.ratio:.2f}× {m.reference_name})" if m.ratio is not None else ""
+            ratio = f" ({ratio_text(m.ratio)} {m.reference_name})" if m.ratio is not None else ""
             met = "" if m.met is None else (" target met" if m.met else " TARGET MISSED")
             print(f"  {m.name}: {m.value:,.2f} {m.unit}{ratio}{met}", flush=True)
         results.append(result)

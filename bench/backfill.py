@@ -57,7 +57,8 @@ def _dataset(records: int) -> tuple[Path, SyntheticSpec]:
 def _duckdb_copy(files: list[Path]) -> tuple[float, int]:
     """Seconds and rows of DuckDB's plain copy of the files into one Parquet file."""
     with tempfile.TemporaryDirectory() as scratch:
-        con = duckdb.connect(config={"enable_progress_bar": False})
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
         started = time.monotonic()
         con.execute(
             f"COPY (SELECT * FROM read_parquet({sql_list(files)}, union_by_name=true)) "
@@ -101,7 +102,7 @@ def run(records: int = RELEASE_INSTANCES * INSTANCE_MINUTES * 60) -> BenchResult
         seconds = time.monotonic() - started
         con = lake_views(endpoint, REGION, outputs.lake_bucket)
         query_started = time.monotonic()
-        answer = run_query(con, QUERY)
+        answer = run_query(con, QUERY).fetchall()
         query_seconds = time.monotonic() - query_started
     finally:
         deployed.stack.stop()

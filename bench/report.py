@@ -75,6 +75,11 @@ def to_json(results: list[BenchResult]) -> dict[str, Any]:
     }
 
 
+def ratio_text(ratio: float) -> str:
+    """0.75× as it is, a ratio far below 0.1 with its two significant digits (0.0039×), not 0.00×."""
+    return f"{ratio:.2f}×" if ratio >= 0.1 else f"{ratio:.2g}×"
+
+
 def _figure(value: float | None) -> str:
     if value is None:
         return ""
@@ -100,7 +105,7 @@ def to_markdown(results: list[BenchResult]) -> str:
             target = f"{sign} {_figure(m.target)}" if m.target is not None else ""
             target += f"{sign} {m.target_ratio:g}× reference" if m.target_ratio is not None else ""
             met = {None: "", True: "yes", False: "**no**"}[m.met]
-            ratio = f"{m.ratio:.2f}×" if m.ratio is not None else ""
+            ratio = ratio_text(m.ratio) if m.ratio is not None else ""
             lines.append(
                 f"| {r.benchmark} | {m.name} | {_figure(m.value)} {m.unit} | {reference} | {ratio} "
                 f"| {target} | {met} |"

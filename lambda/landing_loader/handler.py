@@ -89,8 +89,17 @@ def _load(bucket: str, key: str) -> LandedFile:
 
 
 def peak_memory_mb() -> float:
-    """The process's peak resident memory so far (Linux reports KiB): Lambda's "Max Memory Used"."""
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    """This process's peak resident memory (VmHWM), Lambda's "Max Memory Used".
+
+    Not getrusage's ru_maxrss: Linux carries it across exec, so a runtime started by a large
+    process (LocalStack's host mode) would report its parent's size.
+    """
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    kib = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+    return round(kib / 1024, 1)
 
 
 def _land(bucket: str, key: str, head: dict[str, Any]) -> LandedFile:

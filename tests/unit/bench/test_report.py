@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bench.report import BenchResult, Measurement, write
+from bench.report import BenchResult, Measurement, ratio_text, write
 
 
 def test_ratio_and_targets_on_the_value_and_on_the_ratio():
@@ -32,3 +32,7 @@ def test_write_renders_json_and_markdown(tmp_path):
     text = md_path.read_text()
     assert "| stream handler | cost | 6 µs |" in text and "**no**" in text
     assert "pydantic per record" in text and "top line" in text
+
+
+def test_a_ratio_far_below_one_keeps_its_digits() -> None:
+    assert ratio_text(0.75) == "0.75×" and ratio_text(0.003864) == "0.0039×"
