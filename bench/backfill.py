@@ -106,6 +106,11 @@ def run(records: int = RELEASE_INSTANCES * INSTANCE_MINUTES * 60) -> BenchResult
         query_seconds = time.monotonic() - query_started
     finally:
         deployed.stack.stop()
+    if result.failed or curated < len(event_ids):
+        # a rate over a lake that never filled would flatter the backfill: no figure, the reason
+        raise RuntimeError(
+            f"backfill incomplete: {result.describe()}; {curated:,} of {len(event_ids):,} readings in curated"
+        )
     reports = list(result.reports.values())
     loader_seconds = sum(float(r.get("seconds") or 0) for r in reports)
     peak = max((float(r.get("max_rss_mb") or 0) for r in reports), default=0.0)

@@ -40,6 +40,11 @@ data "aws_iam_policy_document" "producer" {
     }
   }
   statement {
+    sid       = "ReadTheIngestApiKey" # petrostream produce --via api reads the key's value
+    actions   = ["apigateway:GET"]
+    resources = ["arn:${data.aws_partition.current.partition}:apigateway:${local.region}::/apikeys/${aws_api_gateway_api_key.gateways.id}"]
+  }
+  statement {
     sid       = "EncryptWithTheLakeKey" # the stream and the bucket are SSE-KMS with the lake key
     actions   = ["kms:GenerateDataKey"]
     resources = [aws_kms_key.lake.arn]
@@ -48,7 +53,7 @@ data "aws_iam_policy_document" "producer" {
 
 resource "aws_iam_policy" "producer" {
   name        = "${local.iam_name}-producer"
-  description = "Write readings into ${aws_kinesis_stream.readings.name}, and 3W files into the landing zone."
+  description = "Write readings into ${aws_kinesis_stream.readings.name} (directly or through the ingest API), and 3W files into the landing zone."
   policy      = data.aws_iam_policy_document.producer.json
 }
 

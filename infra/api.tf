@@ -19,8 +19,7 @@ locals {
     properties = {
       readings = {
         type     = "array"
-        minItems = 1
-        maxItems = local.api.max_readings
+        minItems = 1 # no maxItems: more than max_readings is the function's 413, not a 400 here
         items = {
           type                 = "object"
           additionalProperties = false

@@ -6,9 +6,11 @@ record-stage fields, or a CSV in the 3W layout (one well's readings, the well in
 string). Every reading is validated with the stream processor's own validation
 (pipeline/validation.py) before any is sent: a request with an invalid reading is refused whole,
 400 with each reading's index, field and reason, so the client keeps the batch and nothing is
-half sent. Accepted readings get the producer's event id when they carry none (derived from the
-well and the time, so a request sent twice sends the same ids and the lake keeps one copy), and
-go to Kinesis keyed by well (pipeline/kinesis_writer.py).
+half sent. A reading with every sensor empty is valid here, as in a 3W file: it is sent, and the
+stream processor quarantines it (`no_sensor_values`) as it does a streamed one. Accepted
+readings get the producer's event id when they carry none (derived from the well and the time,
+so a request sent twice sends the same ids and the lake keeps one copy), and go to Kinesis keyed
+by well (pipeline/kinesis_writer.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline import layout, schema
+from pipeline import layout
 from pipeline.records import event_id_at
 from pipeline.validation import validate
 
@@ -27,7 +29,6 @@ from pipeline.validation import validate
 MAX_BODY_BYTES: int = layout.ingest_api()["max_body_bytes"]  # larger bodies: 413
 MAX_READINGS: int = layout.ingest_api()["max_readings"]
 DEFAULT_SOURCE = "api"  # source_file of readings that name none
-_SENSORS = tuple(f.name for f in schema.sensors())
 
 
 @dataclass
@@ -69,7 +70,7 @@ def readings_from_csv(body: bytes, well_id: str | None, event_class: str | None)
     from pipeline.records import to_records  # pandas: loaded only for CSV bodies
     from pipeline.threew import WELL_PATTERN, InputFileError, read_file
 
-    if not well_id or not WELL_PATTERN.match(f"{well_id}_"):
+    if not well_id or not WELL_PATTERN.fullmatch(f"{well_id}_"):  # the whole value, nothing after
         raise Refusal(400, "a CSV body needs ?well_id=WELL-NNNNN (the well its readings are from)")
     if event_class is not None and not event_class.isdigit():
         raise Refusal(400, f"event_class must be a 3W class number (0-9), not {event_class!r}")
@@ -101,14 +102,9 @@ def checked(readings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     accepted = []
     for index, reading in enumerate(readings):
         completed = {"source_file": DEFAULT_SOURCE, **reading}
-        record, aside, problems = validate(json.dumps({"event_id": "-", **completed}))
+        record, _, problems = validate(json.dumps({"event_id": "-", **completed}))
         if record is None:
             errors += [{"index": index, **problem} for problem in problems]
-            continue
-        if not aside and all(record[name] is None for name in _SENSORS):
-            errors.append(
-                {"index": index, "field": "<sensors>", "error": "missing", "message": "every sensor is empty"}
-            )
             continue
         if "event_id" not in completed:
             completed["event_id"] = event_id_at(record["well_id"], record["event_time"])

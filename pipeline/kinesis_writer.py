@@ -77,7 +77,8 @@ def put_records(
                 break
             pending = [e for e, r in zip(pending, response["Records"], strict=True) if "ErrorCode" in r]
             summary.retried_entries += len(pending)
-            time.sleep(min(base_delay * 2**attempt, 2.0))
+            if attempt + 1 < max_attempts:  # no wait after the last attempt: the caller decides
+                time.sleep(min(base_delay * 2**attempt, 2.0))
         summary.failed += pending
         summary.records += len(batch) - len(pending)
         summary.bytes += sum(len(e["Data"]) for e in batch)

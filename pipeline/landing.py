@@ -14,6 +14,7 @@ reason) and the file's quality report.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -87,13 +88,16 @@ class _Tally:
         self.anomalies += row["anomaly_flag"]
 
 
-def refused(key: str, reason: str, error: str, *, etag: str = "", size: int | None = None) -> LandedFile:
+def refused(
+    key: str, reason: str, error: str, *, etag: str = "", size: int | None = None, sha256: str | None = None
+) -> LandedFile:
     """A file the function does not load: nothing reaches the lake; the report says why."""
     landed = LandedFile(key)
     landed.discarded = [{"file": key, "row": None, "column": None, "reason": reason, "error": error}]
     landed.report = {
         "file": key,
         "etag": etag,
+        "sha256": sha256,
         "bytes": size,
         "status": "refused",
         "reason": reason,
@@ -128,10 +132,14 @@ def land_file(
     file; arrival: the object's creation time, every row's ingested_at (the same on a retry)."""
     started = time.monotonic()
     size = path.stat().st_size
+    with path.open("rb") as copy:
+        sha256 = hashlib.file_digest(copy, "sha256").hexdigest()  # what the lake keys the file's rows by
     try:
         file = read_file(path, rejects=True)
     except InputFileError as error:
-        return refused(key, "unreadable_file", str(error).replace(str(path), key), etag=etag, size=size)
+        return refused(
+            key, "unreadable_file", str(error).replace(str(path), key), etag=etag, size=size, sha256=sha256
+        )
     if len(file.frame) + len(file.rejected) > limits.max_rows:
         return refused(
             key,
@@ -140,6 +148,7 @@ def land_file(
             f"at most {limits.max_rows:,} (LANDING_MAX_ROWS)",
             etag=etag,
             size=size,
+            sha256=sha256,
         )
     landed = LandedFile(key)
     warnings = [w.replace(str(path), key) for w in file.warnings]
@@ -163,7 +172,7 @@ def land_file(
     del file  # the frame: its memory is the rows' (reports and raw objects are made from the lines)
     landed.report = _report(
         landed, warnings, etag, size, tally, len(scorer.faults), time.monotonic() - started
-    )
+    ) | {"sha256": sha256}
     return landed
 
 

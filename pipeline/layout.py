@@ -47,13 +47,14 @@ def symlink_prefix(zone: str) -> str:
     return f"{prefix(zone)}{_document()['symlink_folder']}"
 
 
-def landing_paths(landing_key: str, etag: str) -> tuple[str, str, str]:
+def landing_paths(landing_key: str, content: str) -> tuple[str, str, str]:
     """(raw object prefix, discard key, report key) of a landing object.
 
-    Raw objects and the discard object carry the content's ETag, so a retry of the same upload
-    writes the same keys and a new upload of the file its own; the report is the file's latest."""
+    Raw objects and the discard object carry an id of the content (the loader's SHA-256 of the
+    bytes, the first 32 hex digits), so a retry or a re-upload of the same bytes writes the same
+    keys and changed bytes their own; the report is the file's latest."""
     relative = landing_key.removeprefix(prefix("landing"))
-    tag = etag.strip('"')
+    tag = content.strip('"')[:32]
     return (
         f"{prefix('raw')}landing/{relative}/{tag}-",
         f"{prefix('discard')}{relative}/{tag}.ndjson",

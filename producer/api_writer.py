@@ -3,8 +3,9 @@
 The replay's other writer (pipeline/kinesis_writer.py puts into Kinesis directly). Requests
 carry at most the API's limits (lake.json: readings and bytes per request). A 429 from API
 Gateway (the usage plan's throttle) is retried whole; a 429 from the function names the readings
-Kinesis refused, and only those are sent again. Both with exponential backoff; sending a reading
-twice is harmless (event ids).
+Kinesis refused, and only those are sent again; a 5xx, a timeout or a dropped connection sends
+the request again whole. All with exponential backoff (sending a reading twice is harmless:
+event ids); what is still refused after the last attempt is counted in the summary's `failed`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from pipeline.kinesis_writer import PutSummary
 
 ENVELOPE_BYTES = 64  # {"readings": [...]} around the readings, with room to spare
 TIMEOUT_SECONDS = 35  # API Gateway answers within 29 s
+# throttled (the usage plan, or Kinesis through the function), or the gateway or function failed:
+# sent again with backoff; any other refusal is the request's own fault and stops the replay
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class ApiRefused(RuntimeError):
@@ -59,17 +63,22 @@ def post_records(
     for batch in chunks(sized, MAX_READINGS, MAX_BODY_BYTES - ENVELOPE_BYTES, lambda item: item[1]):
         pending = [record for record, _ in batch]
         for attempt in range(max_attempts):
-            response = target.post(pending)
+            try:
+                response = target.post(pending)
+            except (requests.ConnectionError, requests.Timeout):
+                response = None  # no answer: the whole request is sent again
             summary.calls += 1
-            if response.status_code == 202:
+            if response is not None and response.status_code == 202:
                 pending = []
                 break
-            if response.status_code != 429:
+            if response is not None and response.status_code not in RETRIED_STATUSES:
                 raise ApiRefused(f"{target.url} answered {response.status_code}: {response.text[:500]}")
-            refused = set(_json(response).get("not_sent") or [r["event_id"] for r in pending])
-            pending = [r for r in pending if r["event_id"] in refused]
+            if response is not None and response.status_code == 429:
+                refused = set(_json(response).get("not_sent") or [r["event_id"] for r in pending])
+                pending = [r for r in pending if r["event_id"] in refused]
             summary.retried_entries += len(pending)
-            time.sleep(min(base_delay * 2**attempt, 5.0))
+            if attempt + 1 < max_attempts:
+                time.sleep(min(base_delay * 2**attempt, 5.0))
         summary.failed += pending
         summary.records += len(batch) - len(pending)
         summary.bytes += sum(size for _, size in batch)

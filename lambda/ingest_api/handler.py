@@ -10,7 +10,9 @@ deployed without the model, is held to the same rules. Responses:
 - 400 with each invalid reading's index, field and reason (nothing sent), 413 over the size
   limits, 415 for a content type the path does not take;
 - 429 with Retry-After when Kinesis kept refusing some readings (throttling) after retries: the
-  body lists the event ids sent and those not; sending the request again is safe (event ids).
+  body lists the event ids sent and those not; sending the request again is safe (event ids);
+- 429 (throttling) or 503 (any other AWS error) with Retry-After when PutRecords failed as a
+  whole: every reading is named not sent.
 
 Powertools' REST resolver routes the request; the Kinesis client is created at import and
 replaceable in tests through `clients`.
@@ -30,6 +32,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import ClientError
 from ingest_config import IngestConfig
 
 from pipeline.ingest import Refusal, check_size, checked, readings_from_csv, readings_from_json
@@ -37,6 +40,14 @@ from pipeline.kinesis_writer import put_records
 
 RETRY_AFTER_SECONDS = "1"
 ATTEMPTS = 3  # PutRecords attempts for throttled entries before the client is told to retry
+THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "KMSThrottlingException",
+        "LimitExceededException",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +106,10 @@ def _ingest(expected: str, parse: Callable[[bytes], list[dict[str, Any]]]) -> Re
         metrics.add_metric(name="ApiRequestsRefused", unit=MetricUnit.Count, value=1)
         logger.info("refused", extra={"status": refusal.status, "reason": refusal.message})
         return _json(refusal.status, refusal.body())
-    summary = put_records(clients.kinesis, config.stream_name, accepted, "well_id", max_attempts=ATTEMPTS)
+    try:
+        summary = put_records(clients.kinesis, config.stream_name, accepted, "well_id", max_attempts=ATTEMPTS)
+    except ClientError as error:
+        return _not_sent(accepted, error)
     failed_ids = {json.loads(entry["Data"])["event_id"] for entry in summary.failed}  # PutRecords entries
     sent = [r["event_id"] for r in accepted if r["event_id"] not in failed_ids]
     metrics.add_metric(name="ApiReadingsAccepted", unit=MetricUnit.Count, value=len(sent))
@@ -114,6 +128,26 @@ def _ingest(expected: str, parse: Callable[[bytes], list[dict[str, Any]]]) -> Re
             {"Retry-After": RETRY_AFTER_SECONDS},
         )
     return _json(202, {"accepted": len(sent), "event_ids": sent})
+
+
+def _not_sent(accepted: list[dict[str, Any]], error: ClientError) -> Response[Any]:
+    """PutRecords failed as a whole (after botocore's own retries): which readings reached Kinesis
+    is unknown, so all are named not sent; a repeat is harmless (event ids). Throttling is a 429,
+    any other AWS error a 503; both say when to retry."""
+    code = error.response.get("Error", {}).get("Code", "Unknown")
+    status = 429 if code in THROTTLING_CODES else 503
+    metrics.add_metric(name="ApiKinesisErrors", unit=MetricUnit.Count, value=1)
+    logger.warning("kinesis_error", extra={"code": code, "status": status, "readings": len(accepted)})
+    return _json(
+        status,
+        {
+            "message": f"Kinesis refused the request ({code}); send it again later "
+            "(event ids make a repeat harmless)",
+            "event_ids": [],
+            "not_sent": [r["event_id"] for r in accepted],
+        },
+        {"Retry-After": RETRY_AFTER_SECONDS},
+    )
 
 
 @metrics.log_metrics

@@ -13,9 +13,11 @@ processor's scoring, row by row. Then:
 - the file's quality report goes to landing-reports/ last, so a report means the file is done;
 - a file with discards, or refused whole, is announced on the data-quality topic.
 
-Writes are keyed by the object's key and ETag, so a retried notification rewrites the same
-objects. Settings come from landing_config (read once, at cold start); the boto3 clients are
-created at import and replaceable in tests through `clients`.
+Writes are keyed by the object's key and the SHA-256 of its bytes, so a retried notification
+or a re-upload of the same bytes rewrites the same objects (not the ETag: on AWS an SSE-KMS
+object's ETag is not a digest of its content, and changes with every upload). Settings come
+from landing_config (read once, at cold start); the boto3 clients are created at import and
+replaceable in tests through `clients`.
 """
 
 from __future__ import annotations
@@ -124,7 +126,8 @@ def _land(bucket: str, key: str, head: dict[str, Any]) -> LandedFile:
 
 def _store(bucket: str, landed: LandedFile) -> None:
     """Raw objects, then the discards, then the report (the report last: it says the file is done)."""
-    raw_prefix, discard_key, report_key = layout.landing_paths(landed.key, landed.report["etag"])
+    content = landed.report.get("sha256") or landed.report["etag"]  # the ETag: refused unread
+    raw_prefix, discard_key, report_key = layout.landing_paths(landed.key, content)
     raw_keys = []
     for part, body in enumerate(landed.raw_objects(RAW_OBJECT_BYTES)):
         raw_keys.append(f"{raw_prefix}{part:04d}.ndjson")

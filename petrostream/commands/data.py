@@ -54,6 +54,7 @@ def produce_command(
     """
     from petrostream.api import api_target
     from pipeline.threew import InputFileError
+    from producer.api_writer import ApiRefused
     from producer.replay import replay
 
     if via not in ("kinesis", "api"):
@@ -77,6 +78,11 @@ def produce_command(
             )
         except InputFileError as error:
             raise PetroStreamError(str(error), "fix or remove the file; see the README, 3W data") from error
+        except ApiRefused as error:
+            raise PetroStreamError(
+                f"the ingest API refused a request: {error}",
+                "earlier requests were sent (sending them again is harmless); see docs/http-api.md",
+            ) from error
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(result.describe())

@@ -23,6 +23,7 @@ from pipeline.records import to_records
 from pipeline.threew import read_file
 from producer.replay import replay
 from services.settings import DEFAULT_REGION as REGION
+from tests.lake_reads import builder_idle, curated_rows, raw_rows_when
 
 pytestmark = pytest.mark.integration
 
@@ -71,14 +72,18 @@ def _in_curated(localstack, deployed, event_ids: list[str], seconds: float = 120
         time.sleep(1.0)
 
 
-def test_readings_posted_twice_reach_curated_once(deployed, localstack, target) -> None:
+def test_readings_posted_twice_reach_curated_once(deployed, aws, localstack, target) -> None:
     readings = [_reading("WELL-09201", s) for s in range(5)]
     first = _post(target, {"readings": readings})
     assert first.status_code == 202, first.text
     again = _post(target, {"readings": readings})
     assert again.status_code == 202 and again.json()["event_ids"] == first.json()["event_ids"]
     ids = first.json()["event_ids"]
-    assert _in_curated(localstack, deployed, ids) == 5
+    # both copies went through the stream (raw keeps every copy), and the builder built them all
+    assert raw_rows_when(localstack.endpoint, deployed.lake_bucket, ids, 10) == 10
+    builder_idle(aws, deployed)
+    rows = curated_rows(localstack.endpoint, deployed.lake_bucket, "WELL-09201")
+    assert sorted(row["event_id"] for row in rows) == sorted(ids)  # each once
 
 
 def test_a_body_the_model_refuses_is_a_400_from_the_gateway(deployed, aws, target) -> None:

@@ -174,6 +174,10 @@ def test_outside_producers_and_readers_get_the_lake_key_through_the_policies_inf
     producer = _policy_statements(aws, deployed.producer_policy_arn)
     assert _allows(producer, "kinesis:PutRecords", stream_arn)
     assert _allows(producer, "kms:GenerateDataKey", deployed.lake_key_arn)
+    region = stream_arn.split(":")[3]
+    api_key = f"arn:aws:apigateway:{region}::/apikeys/{deployed.api_key_id}"
+    assert _allows(producer, "apigateway:GET", api_key)  # produce --via api reads the key
+    assert not _allows(producer, "apigateway:GET", f"arn:aws:apigateway:{region}::/apikeys/another")
     objects = f"arn:aws:s3:::{deployed.lake_bucket}/"
     # a producer drops landing files and reads their reports, nothing else of the lake
     assert _allows(producer, "s3:PutObject", objects + layout.prefix("landing") + "x")

@@ -10,18 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from petrostream.backfill import BackfillResult, backfill
-from petrostream.lake import lake_store
-from pipeline import table
-from pipeline.duck import S3Access, connect, sql_list
 from producer.replay import replay
-from services.settings import DEFAULT_REGION as REGION
+from tests.lake_reads import builder_idle, curated_rows, curated_when
 
 pytestmark = pytest.mark.integration
 
@@ -41,45 +37,11 @@ def _as_well(folder: Path, well: str, source: str = SLICE) -> Path:
 
 
 def _curated(localstack: Any, deployed: Any, well: str) -> list[dict[str, Any]]:
-    """The well's committed curated rows (through the manifests), in time order."""
-    store = lake_store(localstack.endpoint, REGION, deployed.lake_bucket)
-    keys = [store.url(key) for key in table.committed_keys(store)["curated"]]
-    if not keys:
-        return []
-    con = connect(S3Access(REGION, localstack.endpoint))
-    try:
-        cursor = con.execute(
-            f"SELECT * FROM read_parquet({sql_list(keys)}, hive_partitioning=true) WHERE well_id = ? "
-            "ORDER BY event_time",
-            [well],
-        )
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        con.close()
+    return curated_rows(localstack.endpoint, deployed.lake_bucket, well)
 
 
 def _curated_when(localstack: Any, deployed: Any, well: str, rows: int, seconds: float = 180.0) -> list[dict]:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = _curated(localstack, deployed, well)
-        if len(found) >= rows or time.monotonic() > deadline:
-            return found
-        time.sleep(1.0)
-
-
-def _builder_idle(aws: Any, deployed: Any, seconds: float = 120.0) -> None:
-    """Wait until the builder's queue is empty twice in a row (every announced raw object built)."""
-    sqs, quiet = aws("sqs"), 0
-    deadline = time.monotonic() + seconds
-    while quiet < 2:
-        assert time.monotonic() < deadline, "the curated builder did not drain its queue"
-        attributes = sqs.get_queue_attributes(
-            QueueUrl=deployed.raw_objects_queue_url,
-            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-        )["Attributes"]
-        quiet = quiet + 1 if not any(int(v) for v in attributes.values()) else 0
-        time.sleep(1.0)
+    return curated_when(localstack.endpoint, deployed.lake_bucket, well, rows, seconds)
 
 
 def _backfill(aws: Any, deployed: Any, folder: Path) -> BackfillResult:
@@ -102,7 +64,7 @@ def test_a_good_file_reaches_curated_and_uploading_it_again_adds_nothing(
     again = _backfill(aws, deployed, folder)
     [report_again] = again.reports.values()
     assert not again.failed and report_again["valid"] == report["valid"]
-    _builder_idle(aws, deployed)
+    builder_idle(aws, deployed)
     rows = _curated(localstack, deployed, "WELL-09001")
     assert len(rows) == len({row["event_id"] for row in rows}) == report["valid"]
 

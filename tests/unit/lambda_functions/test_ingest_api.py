@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pandas as pd
 import pytest
+from botocore.exceptions import ClientError
 
 from pipeline.records import event_id
 from services.settings import DEFAULT_REGION as REGION
@@ -119,6 +120,9 @@ def test_a_csv_body_without_a_well_or_with_a_bad_value_is_a_400(api: ModuleType)
     csv = b"timestamp,P-PDG,class\n2014-01-24 21:31:36,oops,0\n"
     status, body, _ = _post(api, csv, "text/csv")
     assert status == 400 and "well_id" in body["message"]
+    for wrong in ("WELL-00001_typo", "WELL-1_a/b", "PUMP-3"):  # the whole value is a well id, or refused
+        status, body, _ = _post(api, csv, "text/csv", well_id=wrong)
+        assert status == 400 and "well_id" in body["message"], wrong
     status, body, _ = _post(api, csv, "text/csv", well_id="WELL-00001")
     assert status == 400 and body["errors"] == [
         {"row": 1, "field": "P-PDG", "message": "value 'oops' is not a number"}
@@ -151,3 +155,41 @@ def test_readings_kinesis_keeps_refusing_are_a_429_naming_them(api: ModuleType) 
     assert response["statusCode"] == 429 and response["multiValueHeaders"]["Retry-After"] == ["1"]
     assert len(body["event_ids"]) == 1 and len(body["not_sent"]) == 1
     assert stub.calls == api.ATTEMPTS  # the refused reading was tried again before giving up
+
+
+def test_a_reading_without_sensor_values_is_sent_for_the_stream_to_quarantine(
+    api: ModuleType, kinesis: Any
+) -> None:
+    csv = b"timestamp,P-PDG,P-TPT,class\n2014-01-24 21:31:36,,,0\n2014-01-24 21:31:37,1.5e7,,0\n"
+    status, body, _ = _post(api, csv, "text/csv", well_id="WELL-00001", event_class="0")
+    assert status == 202 and body["accepted"] == 2
+    assert [r["p_pdg"] for r in _records(kinesis)] == [None, 1.5e7]  # as the 3W file holds them
+
+
+class Failing:
+    """A Kinesis stub whose PutRecords fails as a whole (botocore's own retries exhausted)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def put_records(self, StreamName: str, Records: list[dict[str, Any]]) -> dict[str, Any]:
+        raise ClientError({"Error": {"Code": self.code, "Message": "no"}}, "PutRecords")
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("ProvisionedThroughputExceededException", 429),
+        ("KMSThrottlingException", 429),
+        ("AccessDeniedException", 503),
+    ],
+)
+def test_a_put_records_call_that_fails_whole_names_every_reading_not_sent(
+    api: ModuleType, code: str, status: int
+) -> None:
+    api.clients = api.Clients(kinesis=Failing(code))
+    response = invoke(api, load_event(EVENT))
+    body = json.loads(response["body"])
+    sent = json.loads(load_event(EVENT)["body"])["readings"]
+    assert response["statusCode"] == status and response["multiValueHeaders"]["Retry-After"] == ["1"]
+    assert body["event_ids"] == [] and len(body["not_sent"]) == len(sent) and code in body["message"]

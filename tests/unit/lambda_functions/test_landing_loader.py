@@ -3,6 +3,7 @@ SQS event fixture becomes raw rows, discards and a report, and unclean files are
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from types import ModuleType
@@ -70,6 +71,9 @@ def test_a_good_file_becomes_raw_rows_and_a_report(
     assert report["upload_id"] == "u-1"  # what petrostream backfill waits for
     assert report["max_rss_mb"] > 10  # this process's peak memory, in MB (a Python process with pandas)
     assert all(key.startswith(layout.prefix("raw") + "landing/1/") for key in report["raw_objects"])
+    # keyed by the bytes, not the ETag (an SSE-KMS object's ETag changes with every upload on AWS)
+    assert report["sha256"] == hashlib.sha256(body).hexdigest()
+    assert all(f"/{report['sha256'][:32]}-" in key for key in report["raw_objects"])
     lines = _raw_lines(s3, report["raw_objects"])
     assert len(lines) == rows and {line["run_id"] for line in lines} == {"run-backfill-1"}
     assert {line["source_file"] for line in lines} == {KEY}

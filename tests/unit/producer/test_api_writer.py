@@ -8,10 +8,15 @@ import json
 from typing import Any
 
 import pytest
+import requests
 
 from pipeline.ingest import MAX_READINGS
 from producer import api_writer
 from producer.api_writer import ApiRefused, ApiTarget, post_records
+
+
+class Timeout:
+    """Scripted in place of an answer: the request times out (requests raises)."""
 
 
 class Answer:
@@ -28,14 +33,18 @@ class Answer:
 class ScriptedApi:
     """A requests-like session answering from a script; records what each request carried."""
 
-    def __init__(self, answers: list[Answer]) -> None:
+    def __init__(self, answers: list[Answer | type[Timeout]]) -> None:
         self.answers, self.sent = list(answers), []
 
     def post(self, url: str, data: str, headers: dict[str, str], timeout: float) -> Answer:
         assert headers["x-api-key"] == "k" and url == "https://api/v1/readings"
         readings = json.loads(data)["readings"]
         self.sent.append([r["event_id"] for r in readings])
-        return self.answers.pop(0) if self.answers else Answer(202, {"accepted": len(readings)})
+        answer = self.answers.pop(0) if self.answers else Answer(202, {"accepted": len(readings)})
+        if answer is Timeout:
+            raise requests.Timeout("read timed out")
+        assert isinstance(answer, Answer)
+        return answer
 
 
 def _records(n: int) -> list[dict[str, Any]]:
@@ -77,3 +86,9 @@ def test_another_refusal_is_raised_with_the_apis_answer() -> None:
     api = ScriptedApi([Answer(400, {"message": "1 of 2 readings are invalid"})])
     with pytest.raises(ApiRefused, match=r"answered 400: .*1 of 2 readings are invalid"):
         post_records(_target(api), _records(2))
+
+
+def test_a_server_error_or_a_timeout_sends_the_whole_request_again() -> None:
+    api = ScriptedApi([Answer(502, {"message": "Internal server error"}), Timeout, Answer(503)])
+    summary = post_records(_target(api), _records(2))
+    assert api.sent == [["id-0", "id-1"]] * 4 and summary.records == 2 and not summary.failed
