@@ -111,6 +111,11 @@ def test_a_body_over_the_limit_is_a_413(target) -> None:
     padding = "x" * (layout.ingest_api()["max_body_bytes"] + 1)
     response = _post(target, padding, content_type="text/csv", well_id="WELL-09203")
     assert response.status_code == 413, response.text
+    # more readings than one request takes: the function's 413 through the gateway (the model
+    # sets no maximum, so it does not answer 400 first)
+    many = [_reading("WELL-09203", s % 60) for s in range(layout.ingest_api()["max_readings"] + 1)]
+    response = _post(target, {"readings": many})
+    assert response.status_code == 413 and "at most" in response.json()["message"], response.text
 
 
 @pytest.mark.parametrize("key", [None, "not-our-key"])
