@@ -26,13 +26,12 @@ import duckdb
 from bench.report import BenchResult, Measurement
 from bench.workload import ROOT
 from petrostream.backfill import backfill
-from petrostream.chain import ensure_dataset, wait_for_curated
+from petrostream.chain import ensure_dataset, folder_event_ids, wait_for_curated
 from petrostream.deployment import up as deploy_up
 from petrostream.lake import lake_views
 from pipeline.duck import sql_list
 from pipeline.queries import run as run_query
-from pipeline.records import to_records
-from pipeline.threew import discover, read_file
+from pipeline.threew import discover
 from producer.synthetic import SyntheticSpec
 from services.localstack.host import free_port
 from services.localstack.stack import select
@@ -75,7 +74,7 @@ def run(records: int = RELEASE_INSTANCES * INSTANCE_MINUTES * 60) -> BenchResult
     started_run = time.monotonic()
     root, spec = _dataset(records)
     files = discover(root)
-    event_ids = sorted({r["event_id"] for path in files for r in to_records(read_file(path), None, "")})
+    event_ids = folder_event_ids(root)
     print(f"backfill: {len(files)} files, {len(event_ids):,} readings under {root}", flush=True)
     copy_seconds, copy_rows = _duckdb_copy(files)
     reference = copy_rows / copy_seconds

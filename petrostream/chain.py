@@ -136,18 +136,23 @@ def wait_for_curated(
         time.sleep(1.0)
 
 
-def land_in_lake(
-    endpoint: str, region: str, outputs: StackOutputs, folder: Path, timeout: float = 300.0
-) -> LandingResult:
-    """A 3W folder through the landing zone (petrostream backfill), then wait for curated."""
-    started = time.monotonic()
-    event_ids = sorted(
+def folder_event_ids(folder: Path) -> list[str]:
+    """The event ids of a 3W folder's readable rows: what curated should hold once it is landed."""
+    return sorted(
         {
             record["event_id"]
             for path in discover(folder)
             for record in to_records(read_file(path, rejects=True), None, "")
         }
     )
+
+
+def land_in_lake(
+    endpoint: str, region: str, outputs: StackOutputs, folder: Path, timeout: float = 300.0
+) -> LandingResult:
+    """A 3W folder through the landing zone (petrostream backfill), then wait for curated."""
+    started = time.monotonic()
+    event_ids = folder_event_ids(folder)
     s3 = local_aws.client("s3", endpoint, region)
     result = backfill(s3, outputs.lake_bucket, folder, timeout=timeout)
     _, curated = wait_for_curated(endpoint, region, outputs.lake_bucket, result.run_id, event_ids, 0, timeout)
