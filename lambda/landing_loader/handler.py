@@ -44,6 +44,7 @@ from landing_config import LandingConfig
 from pipeline import layout
 from pipeline.detector import Detector
 from pipeline.landing import LandedFile, land_file, refused
+from pipeline.message_attributes import sns_message_attributes
 from pipeline.stream import alert_attributes
 
 RAW_OBJECT_BYTES = 32 * 1024 * 1024  # one raw object's NDJSON; the builder reads several at once
@@ -170,10 +171,7 @@ def _announce(landed: LandedFile) -> None:
         clients.sns.publish(
             TopicArn=config.quality_topic_arn,
             Message=json.dumps(alert),
-            MessageAttributes={
-                name: {"DataType": "String", "StringValue": value}
-                for name, value in alert_attributes(alert).items()
-            },
+            MessageAttributes=sns_message_attributes(alert_attributes(alert)),
         )
 
 

@@ -19,6 +19,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from summary_config import SummaryConfig
 
+from pipeline.message_attributes import sns_message_attributes
 from pipeline.quality_summary import HOUR, summarise
 from pipeline.storage import S3Store
 
@@ -54,9 +55,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     clients.sns.publish(
         TopicArn=config.quality_topic_arn,
         Message=json.dumps(message),
-        MessageAttributes={
-            name: {"DataType": "String", "StringValue": value} for name, value in summary.attributes().items()
-        },
+        MessageAttributes=sns_message_attributes(summary.attributes()),
     )
     metrics.add_metric(name="QuarantinedInPeriod", unit=MetricUnit.Count, value=message["quarantined"])
     metrics.add_metric(name="DiscardedInPeriod", unit=MetricUnit.Count, value=message["discarded"])

@@ -43,6 +43,7 @@ from processor_config import ProcessorConfig
 
 from pipeline.batching import chunks
 from pipeline.detector import Detector
+from pipeline.message_attributes import sns_message_attributes
 from pipeline.state_store import StateConflict, StateStore
 from pipeline.storage import S3Store
 from pipeline.stream import (
@@ -182,10 +183,7 @@ def _publish(topic: str | None, alerts: list[dict[str, Any]]) -> None:
             {
                 "Id": str(i),
                 "Message": json.dumps(alert),
-                "MessageAttributes": {
-                    name: {"DataType": "String", "StringValue": value}
-                    for name, value in alert_attributes(alert).items()
-                },
+                "MessageAttributes": sns_message_attributes(alert_attributes(alert)),
             }
             for i, alert in enumerate(batch)
         ]
